@@ -1,0 +1,57 @@
+"""Exceptions the library raises; only the command line turns them into messages and exit codes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located so that a person can find and fix it."""
+
+    file: str
+    row: int | None  # 1-based line number in the file (the header is line 1); None for the whole file
+    column: str | None
+    message: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" if self.row is not None else self.file
+        what = f"column '{self.column}': {self.message}" if self.column else self.message
+        got = f" (got '{_shorten(self.value)}')" if self.value is not None else ""
+        return f"{where}: {what}{got}"
+
+
+def _shorten(value: str, limit: int = 60) -> str:
+    value = value.replace("\n", "\\n").replace("\r", "\\r")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+class BulletinError(Exception):
+    """Base of every error the package raises on purpose."""
+
+    exit_code = 1
+
+
+class DataError(BulletinError):
+    """Input data is wrong; carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        hidden = len(self.problems) - MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            lines.append(f"... and {hidden} more problems")
+        return "\n".join(lines)
+
+
+class ConfigError(BulletinError):
+    """The configuration is wrong; names every offending option at once."""
+
+    exit_code = 2
