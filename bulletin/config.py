@@ -1,0 +1,226 @@
+"""The one configuration object: defaults, then `bulletin.toml`, then environment, then flags.
+
+It is loaded once by the command line and passed to every stage. Every problem in the file is
+collected and reported at once, naming the option. Secrets (the SMTP password) come only from
+the environment and never appear in `repr`, logs or files.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import reference
+from .errors import ConfigError
+
+CONFIG_FILE_NAME = "bulletin.toml"
+PASSWORD_VARIABLE = "BULLETIN_SMTP_PASSWORD"
+SECURITY_MODES = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    data: Path = Path("data")
+    """Folder with `trade/*.csv[.gz]`, `services.csv` and `notes/`."""
+    output: Path = Path("output")
+    """The archive: one folder per edition."""
+    templates: Path = Path("templates")
+    """Text templates and the default brand; a user's folder is searched before the shipped one."""
+    brand: Path | None = None
+    """A brand folder with `brand.toml`; default: `<templates>/brand`."""
+    notes: Path | None = None
+    """Editor's comments, `<quarter>.md`; default: `<data>/notes`."""
+
+
+@dataclass(frozen=True)
+class EditionConfig:
+    territories: tuple[str, ...] = ("ITC4",)
+    """Territories to publish, NUTS codes."""
+    languages: tuple[str, ...] = ("it",)
+    """Languages of each edition: it, en."""
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    sender: str = "Ufficio Studi <studi@example.org>"
+    """From: address."""
+    reply_to: str = ""
+    """Reply-To: address, empty for none."""
+    recipients: tuple[str, ...] = ()
+    """The distribution list."""
+    recipients_file: Path | None = None
+    """A text file with one address a line, added to `recipients`."""
+    admin: str = ""
+    """Address that receives failure alerts; empty for none."""
+    smtp_host: str = ""
+    """SMTP server; empty writes messages as .eml files to `<output>/outbox/`."""
+    smtp_port: int = 25
+    """SMTP port."""
+    security: str = "none"
+    """starttls, ssl or none."""
+    username: str = ""
+    """SMTP user; the password comes only from BULLETIN_SMTP_PASSWORD."""
+    bcc: bool = True
+    """Put recipients in Bcc so that they do not see each other."""
+    max_attachment_mb: float = 10.0
+    """Above this size the PDF is not attached; the message gives its path or link instead."""
+    download_url: str = ""
+    """Base address where the archive is published, for messages without attachment."""
+    timeout_seconds: float = 30.0
+    """Network timeout for one SMTP attempt."""
+    attempts: int = 4
+    """Attempts for transient failures, with exponential back-off."""
+    password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    at: str = "07:00"
+    """Time of the daily run, HH:MM."""
+    timezone: str = "Europe/Rome"
+    """Time zone of `at`."""
+    send_revisions: bool = False
+    """Send a revised edition (data changed after publication) to the list."""
+
+
+@dataclass(frozen=True)
+class Config:
+    paths: PathsConfig = PathsConfig()
+    edition: EditionConfig = EditionConfig()
+    mail: MailConfig = MailConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    source: Path | None = None
+    """The file this was read from, if any."""
+
+    @property
+    def brand_dir(self) -> Path:
+        return self.paths.brand or self.paths.templates / "brand"
+
+    @property
+    def notes_dir(self) -> Path:
+        return self.paths.notes or self.paths.data / "notes"
+
+
+_SECTIONS = {"paths": PathsConfig, "edition": EditionConfig, "mail": MailConfig, "schedule": ScheduleConfig}
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None, cwd: Path | None = None) -> Config:
+    """Build the configuration; `overrides` are command-line values as {"section.key": value}."""
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    errors: list[str] = []
+    if path is None and (cwd / CONFIG_FILE_NAME).exists():
+        path = cwd / CONFIG_FILE_NAME
+    values: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    base = cwd
+    if path is not None:
+        base = path.resolve().parent
+        _read_file(path, values, errors)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            section, key = dotted.split(".", 1)
+            values[section][key] = value
+    sections = {name: _build_section(name, cls, values[name], base, errors) for name, cls in _SECTIONS.items()}
+    if env.get(PASSWORD_VARIABLE):
+        sections["mail"] = replace(sections["mail"], password=env[PASSWORD_VARIABLE])
+    config = Config(**sections, source=path)
+    errors += _validate(config)
+    if errors:
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"configuration{where} is not valid:\n" + "\n".join(f"  {e}" for e in errors))
+    return config
+
+
+def _read_file(path: Path, values: dict[str, dict[str, Any]], errors: list[str]) -> None:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        errors.append(f"config file {path} not found")
+        return
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        errors.append(f"config file {path} is not valid TOML: {exc}")
+        return
+    for section, table in document.items():
+        if section not in _SECTIONS:
+            errors.append(f"Config section '{section}': unknown (expected one of {', '.join(_SECTIONS)})")
+        elif not isinstance(table, dict):
+            errors.append(f"Config section '{section}': must be a table")
+        else:
+            values[section].update(table)
+
+
+def _build_section(name: str, cls, raw: dict[str, Any], base: Path, errors: list[str]):
+    known = {f.name: f for f in fields(cls) if f.name != "password"}
+    kwargs = {}
+    for key, value in raw.items():
+        option = f"{name}.{key}"
+        if key not in known:
+            errors.append(f"Config value '{option}': unknown option")
+            continue
+        default = getattr(cls(), key)
+        converted = _convert(option, value, default, known[key].type, base, errors)
+        if converted is not _INVALID:
+            kwargs[key] = converted
+    section = cls(**kwargs)
+    relative = {f.name: base / value for f in fields(cls)
+                if isinstance(value := getattr(section, f.name), Path) and not value.is_absolute()}
+    return replace(section, **relative)
+
+
+_INVALID = object()
+
+
+def _convert(option: str, value: Any, default: Any, declared: str, base: Path, errors: list[str]) -> Any:
+    """Coerce a TOML or flag value to the option's type; relative paths are relative to the file."""
+    if "Path" in str(declared):
+        if not isinstance(value, (str, Path)):
+            errors.append(f"Config value '{option}': expected a path, got {value!r}")
+            return _INVALID
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else base / candidate
+    if isinstance(default, tuple):
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+            errors.append(f"Config value '{option}': expected a list of strings, got {value!r}")
+            return _INVALID
+        return tuple(items)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            errors.append(f"Config value '{option}': expected true or false, got {value!r}")
+            return _INVALID
+        return value
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.append(f"Config value '{option}': expected a number, got {value!r}")
+            return _INVALID
+        return type(default)(value)
+    if not isinstance(value, str):
+        errors.append(f"Config value '{option}': expected a string, got {value!r}")
+        return _INVALID
+    return value
+
+
+def _validate(config: Config) -> list[str]:
+    errors = []
+    for code in config.edition.territories:
+        if code != "all" and code not in reference.TERRITORIES:
+            errors.append(f"Config value 'edition.territories': unknown territory {code!r}")
+    for lang in config.edition.languages:
+        if lang not in reference.LANGUAGES:
+            errors.append(f"Config value 'edition.languages': unknown language {lang!r} "
+                          f"(expected {', '.join(reference.LANGUAGES)})")
+    if config.mail.security not in SECURITY_MODES:
+        errors.append(f"Config value 'mail.security': expected one of {', '.join(SECURITY_MODES)}, "
+                      f"got {config.mail.security!r}")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", config.schedule.at):
+        errors.append(f"Config value 'schedule.at': expected HH:MM, got {config.schedule.at!r}")
+    try:
+        ZoneInfo(config.schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(f"Config value 'schedule.timezone': unknown time zone {config.schedule.timezone!r}")
+    return errors

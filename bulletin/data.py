@@ -1,0 +1,387 @@
+"""Load the canonical trade and services files and refuse bad data before anything is computed.
+
+Every check collects problems instead of stopping at the first, so that a person fixing a file
+sees all that is wrong in one run. Checks are vectorised: national files have millions of rows.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import reference
+from .errors import DataError, Problem
+
+log = logging.getLogger(__name__)
+
+TRADE_COLUMNS = ["period", "flow", "territory", "product", "partner", "value_eur"]
+TRADE_KEY = ["period", "flow", "territory", "product", "partner"]
+SERVICES_COLUMNS = ["period", "provider", "service", "firms", "smes", "activities"]
+SERVICES_KEY = ["period", "provider", "service"]
+FLOWS = ("export", "import")
+QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
+MAX_PROBLEMS = 200
+
+
+@dataclass
+class Dataset:
+    """Validated inputs of one run: trade rows, services rows and the files they came from."""
+
+    trade: pd.DataFrame
+    services: pd.DataFrame
+    source_files: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def quarters(self) -> list[str]:
+        return sorted(self.trade["period"].unique(), key=quarter_sort_key)
+
+
+def quarter_sort_key(quarter: str) -> tuple[int, int]:
+    year, q = parse_quarter(quarter)
+    return year, q
+
+
+def parse_quarter(quarter: str) -> tuple[int, int]:
+    match = QUARTER_PATTERN.match(quarter)
+    if not match:
+        raise ValueError(f"not a quarter like 2017Q1: {quarter!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def shift_quarter(quarter: str, quarters: int) -> str:
+    year, q = parse_quarter(quarter)
+    index = year * 4 + (q - 1) + quarters
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+def trade_files(data_dir: Path) -> list[Path]:
+    folder = data_dir / "trade"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.endswith((".csv", ".csv.gz")) and p.is_file())
+
+
+def services_file(data_dir: Path) -> Path:
+    return data_dir / "services.csv"
+
+
+def load_dataset(data_dir: Path) -> Dataset:
+    """Read and validate everything under `data_dir`; raise DataError listing every problem."""
+    problems: list[Problem] = []
+    files = trade_files(data_dir)
+    if not files:
+        raise DataError([Problem(str(data_dir / "trade"), None, None,
+                                 "no trade files found (expected *.csv or *.csv.gz)")])
+    frames = []
+    for path in files:
+        frame = _read_trade_file(path, problems)
+        if frame is not None:
+            frames.append(frame)
+    trade = pd.concat(frames, ignore_index=True) if frames else _empty_trade()
+    problems += _duplicate_problems(trade, TRADE_KEY)
+    warnings: list[str] = []
+    if not problems:
+        problems += _structure_problems(trade, warnings)
+    services_path = services_file(data_dir)
+    services = _empty_services()
+    if services_path.exists():
+        services = _read_services_file(services_path, problems)
+    if problems:
+        raise DataError(problems[:MAX_PROBLEMS] + _overflow(problems))
+    for warning in warnings:
+        log.warning(warning)
+    sources = files + ([services_path] if services_path.exists() else [])
+    return Dataset(trade=trade.drop(columns=["_file", "_line"]),
+                   services=services.drop(columns=["_file", "_line"], errors="ignore"),
+                   source_files=sources, warnings=warnings)
+
+
+def require_quarter(dataset: Dataset, quarter: str, data_dir: Path) -> None:
+    """A quarter asked for but absent is an input problem: say which quarters there are."""
+    if quarter not in set(dataset.quarters):
+        available = dataset.quarters
+        span = f"{available[0]}..{available[-1]}" if available else "none"
+        raise DataError([Problem(str(data_dir / "trade"), None, None,
+                                 f"quarter {quarter} is not in the data; available quarters: {span}")])
+
+
+def _overflow(problems: list[Problem]) -> list[Problem]:
+    extra = len(problems) - MAX_PROBLEMS
+    return [Problem("...", None, None, f"{extra} more problems not shown")] if extra > 0 else []
+
+
+def _empty_trade() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float if c == "value_eur" else str) for c in TRADE_COLUMNS + ["_file", "_line"]})
+
+
+def _empty_services() -> pd.DataFrame:
+    columns = {c: pd.Series(dtype="int64" if c in ("firms", "smes", "activities") else str) for c in SERVICES_COLUMNS}
+    return pd.DataFrame(columns)
+
+
+def read_text(path: Path, problems: list[Problem]) -> str | None:
+    """File contents as text, or None with a problem noted: missing, unreadable, not UTF-8, empty."""
+    try:
+        raw = path.read_bytes()
+        if path.name.endswith(".gz"):
+            raw = gzip.decompress(raw)
+    except FileNotFoundError:
+        problems.append(Problem(str(path), None, None, "file not found"))
+        return None
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        problems.append(Problem(str(path), None, None, f"cannot read file: {exc}"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problems.append(Problem(str(path), line, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})"))
+        return None
+    if not text.strip():
+        problems.append(Problem(str(path), None, None, "file is empty"))
+        return None
+    return text
+
+
+def read_csv_text(path: Path, text: str, expected: list[str], problems: list[Problem]) -> pd.DataFrame | None:
+    """Parse CSV text as strings, checking the header; rows keep their line number in `_line`."""
+    header_line = next(csv.reader(io.StringIO(text)), [])
+    try:
+        # Naming the columns from the header makes a row with extra fields an error, not an index.
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=0,
+                            names=header_line, skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, ValueError) as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        detail = str(exc).split(". ", 1)[-1].strip() if match else str(exc)
+        problems.append(Problem(str(path), line, None, f"malformed CSV: {detail}"))
+        return None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas turns extra fields on the first data row into an index instead of failing.
+        problems.append(Problem(str(path), 2, None, f"malformed CSV: more fields than the {len(header_line)} in the header"))
+        return None
+    header = [str(c) for c in frame.columns]
+    missing = [c for c in expected if c not in header]
+    unknown = [c for c in header if c not in expected]
+    for column in missing:
+        problems.append(Problem(str(path), 1, column, "missing column", ",".join(header)))
+    for column in unknown:
+        problems.append(Problem(str(path), 1, column, f"unknown column (expected {','.join(expected)})"))
+    if missing or unknown:
+        return None
+    frame["_line"] = np.arange(2, len(frame) + 2)
+    frame["_file"] = str(path)
+    blank = (frame[expected] == "").all(axis=1)
+    return frame[~blank].reset_index(drop=True)
+
+
+def _flag(frame: pd.DataFrame, bad: pd.Series, column: str, message: str, problems: list[Problem]) -> None:
+    """Note a problem for each row where `bad` is true, naming the value found."""
+    if not bad.any():
+        return
+    for file, line, value in frame.loc[bad, ["_file", "_line", column]].head(MAX_PROBLEMS).itertuples(index=False):
+        problems.append(Problem(file, int(line), column, message, str(value)))
+
+
+def _read_trade_file(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    frame = read_csv_text(path, text, TRADE_COLUMNS, problems)
+    if frame is None:
+        return None
+    if frame.empty:
+        problems.append(Problem(str(path), None, None, "file has a header but no rows"))
+        return None
+    _flag(frame, ~frame["period"].str.match(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
+    _flag(frame, ~frame["flow"].isin(FLOWS), "flow", "unknown flow (expected export or import)", problems)
+    _flag(frame, ~frame["territory"].isin(reference.TERRITORIES), "territory", "unknown territory code", problems)
+    _flag(frame, ~frame["product"].isin(reference.PRODUCTS), "product", "unknown hi-tech product group", problems)
+    _flag(frame, ~frame["partner"].isin(reference.partner_codes()), "partner", "unknown partner country code", problems)
+    frame["value_eur"] = _non_negative_numbers(frame, "value_eur", problems)
+    return frame
+
+
+def _non_negative_numbers(frame: pd.DataFrame, column: str, problems: list[Problem],
+                          integer: bool = False) -> pd.Series:
+    text = frame[column].str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    not_number = numbers.isna() | ~np.isfinite(numbers.fillna(0))
+    _flag(frame, not_number, column, "not a number", problems)
+    _flag(frame, ~not_number & (numbers < 0), column, "negative value", problems)
+    if integer:
+        _flag(frame, ~not_number & (numbers >= 0) & (numbers != np.floor(numbers.fillna(0))), column,
+              "not a whole number", problems)
+    return numbers.astype(float)
+
+
+def _duplicate_problems(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
+    if frame.empty:
+        return []
+    dup = frame.duplicated(key, keep=False)
+    if not dup.any():
+        return []
+    rows = frame.loc[dup].sort_values(["_file", "_line"])
+    first = rows.drop_duplicates(key).set_index(key)[["_file", "_line"]]
+    problems = []
+    repeats = rows[rows.duplicated(key, keep="first")].head(MAX_PROBLEMS)
+    for values, file, line in zip(repeats[key].itertuples(index=False, name=None), repeats["_file"], repeats["_line"]):
+        original = first.loc[values]
+        problems.append(Problem(file, int(line), None,
+                                f"duplicate key {','.join(values)} (first at {original['_file']}:{original['_line']})"))
+    return problems
+
+
+def _structure_problems(trade: pd.DataFrame, warnings: list[str]) -> list[Problem]:
+    """Published totals must exist and be at least the sum of their parts."""
+    problems: list[Problem] = []
+    level = trade["territory"].map(lambda code: reference.TERRITORIES[code].level)
+    parent = trade["territory"].map(lambda code: reference.TERRITORIES[code].parent)
+    totals = trade.groupby(["period", "flow", "territory"])["value_eur"].sum()
+    provinces = trade[level == "province"]
+    regions = trade[level == "region"]
+    for (period, flow, region), rows in provinces.groupby(["period", "flow", parent[level == "province"]]):
+        where = (rows["_file"].iloc[0], int(rows["_line"].iloc[0]))
+        for total_code in (region, reference.NATIONAL):
+            if (period, flow, total_code) not in totals.index:
+                name = reference.TERRITORIES[total_code].name_en
+                problems.append(Problem(where[0], where[1], "territory",
+                                        f"quarter {period} has province rows but no {name} ({total_code}) rows for flow '{flow}'"))
+        if (period, flow, region) in totals.index:
+            parts = rows["value_eur"].sum()
+            if totals[(period, flow, region)] < parts - 0.5:
+                problems.append(Problem(where[0], where[1], "value_eur",
+                                        f"{region} {flow} total {period} is smaller than the sum of its provinces",
+                                        f"{totals[(period, flow, region)]:.0f} < {parts:.0f}"))
+    for (period, flow), rows in regions.groupby(["period", "flow"]):
+        national = totals.get((period, flow, reference.NATIONAL))
+        if national is not None and national < rows["value_eur"].sum() - 0.5:
+            problems.append(Problem(rows["_file"].iloc[0], int(rows["_line"].iloc[0]), "value_eur",
+                                    f"Italy {flow} total {period} is smaller than the sum of its regions",
+                                    f"{national:.0f} < {rows['value_eur'].sum():.0f}"))
+    warnings += _part_warnings(trade, level, parent)
+    return problems
+
+
+def _part_warnings(trade: pd.DataFrame, level: pd.Series, parent: pd.Series) -> list[str]:
+    """Provinces may exceed their region for one product while totals agree: worth a warning only."""
+    provinces = trade[level == "province"].assign(region=parent[level == "province"])
+    parts = provinces.groupby(["period", "flow", "region", "product"])["value_eur"].sum()
+    regions = trade[level == "region"].groupby(["period", "flow", "territory", "product"])["value_eur"].sum()
+    regions.index = regions.index.set_names(parts.index.names)
+    joined = pd.concat([parts.rename("parts"), regions.rename("total")], axis=1).fillna(0)
+    over = joined[joined["parts"] > joined["total"] + 0.5]
+    return [f"{region} {flow} {period} product {product}: provinces sum to {row.parts:.0f}, more than the published {row.total:.0f}"
+            for (period, flow, region, product), row in over.iterrows()]
+
+
+def _read_services_file(path: Path, problems: list[Problem]) -> pd.DataFrame:
+    text = read_text(path, problems)
+    frame = read_csv_text(path, text, SERVICES_COLUMNS, problems) if text is not None else None
+    if frame is None:
+        return _empty_services()
+    _flag(frame, ~frame["period"].str.match(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
+    for column in ("provider", "service"):
+        _flag(frame, frame[column].str.strip() == "", column, "empty name", problems)
+    counts = {column: _non_negative_numbers(frame, column, problems, integer=True)
+              for column in ("firms", "smes", "activities")}
+    _flag(frame, counts["smes"] > counts["firms"], "smes", "more SMEs than firms", problems)
+    problems += _duplicate_problems(frame, SERVICES_KEY)
+    return frame.assign(**{column: values.fillna(0).astype("int64") for column, values in counts.items()})
+
+
+@dataclass
+class MergeReport:
+    added: int
+    replaced: int
+    unchanged: int
+    files: list[Path]
+
+
+def merge_trade(data_dir: Path, incoming: pd.DataFrame) -> MergeReport:
+    """Merge canonical rows into the per-quarter files `trade/<quarter>.csv.gz`.
+
+    A newer value for an existing key replaces the old one. The merged data are validated as a
+    whole before anything is written, and each file is replaced atomically, so a failed import
+    leaves the data folder as it was.
+    """
+    existing = load_dataset(data_dir) if trade_files(data_dir) else None
+    current = _rows_with_files(data_dir) if existing is not None else _empty_trade()
+    incoming = incoming[TRADE_COLUMNS].copy()
+    joined = incoming.merge(current[TRADE_KEY + ["value_eur", "_file"]], on=TRADE_KEY, how="left",
+                            suffixes=("", "_old"))
+    is_new = joined["_file"].isna()
+    changed = ~is_new & (joined["value_eur"] != joined["value_eur_old"])
+    targets: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for quarter in sorted(incoming["period"].unique(), key=quarter_sort_key):
+        holders = sorted(current.loc[current["period"] == quarter, "_file"].unique())
+        if len(holders) > 1:
+            problems.append(Problem(holders[1], None, None,
+                                    f"rows of {quarter} are spread over several files ({', '.join(holders)}); "
+                                    "keep one file per quarter before importing"))
+        targets[quarter] = Path(holders[0]) if holders else data_dir / "trade" / f"{quarter}.csv.gz"
+    if problems:
+        raise DataError(problems)
+    kept = current.merge(incoming[TRADE_KEY], on=TRADE_KEY, how="left", indicator=True)
+    kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
+    new_rows = incoming.assign(_file=incoming["period"].map(lambda q: str(targets[q])), _line=0)
+    merged = pd.concat([kept, new_rows], ignore_index=True)
+    warnings: list[str] = []
+    problems = _structure_problems(merged, warnings)
+    if problems:
+        raise DataError(problems)
+    written = []
+    for path in sorted({Path(p) for p in new_rows["_file"]}):
+        write_trade_file(path, merged[merged["_file"] == str(path)])
+        written.append(path)
+    return MergeReport(added=int(is_new.sum()), replaced=int(changed.sum()),
+                       unchanged=int((~is_new & ~changed).sum()), files=written)
+
+
+def _rows_with_files(data_dir: Path) -> pd.DataFrame:
+    problems: list[Problem] = []
+    frames = [_read_trade_file(path, problems) for path in trade_files(data_dir)]
+    return pd.concat([f for f in frames if f is not None], ignore_index=True)
+
+
+def write_trade_file(path: Path, rows: pd.DataFrame) -> None:
+    """Write canonical rows sorted by key, whole euros without decimals, atomically."""
+    ordered = rows[TRADE_COLUMNS].sort_values(TRADE_KEY).copy()
+    ordered["value_eur"] = ordered["value_eur"].map(_format_value)
+    text = ordered.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    if path.name.endswith(".gz"):
+        buffer = io.BytesIO()
+        with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as stream:
+            stream.write(text)
+        text = buffer.getvalue()
+    write_atomically(path, text)
+
+
+def _format_value(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write to a temporary file in the same folder, flush to disk, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,61 @@
+"""Shared fixtures: small hand-made data folders whose figures the tests can compute by hand."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = REPO / "data"
+
+HEADER = "period,flow,territory,product,partner,value_eur\n"
+
+# A tiny but complete data set: Italy, Lombardia and two provinces, two quarters a year apart.
+SMALL_ROWS = """\
+2016Q1,export,IT,21.2,US,1000
+2016Q1,export,IT,26.5,DE,500
+2016Q1,import,IT,21.2,CN,800
+2016Q1,export,ITC4,21.2,US,400
+2016Q1,export,ITC4,26.5,DE,200
+2016Q1,import,ITC4,21.2,CN,300
+2016Q1,export,ITC4C,21.2,US,300
+2016Q1,export,ITC49,26.5,DE,50
+2016Q1,import,ITC4C,21.2,CN,250
+2017Q1,export,IT,21.2,US,1200
+2017Q1,export,IT,26.5,DE,600
+2017Q1,import,IT,21.2,CN,900
+2017Q1,export,ITC4,21.2,US,600
+2017Q1,export,ITC4,26.5,DE,150
+2017Q1,import,ITC4,21.2,CN,330
+2017Q1,export,ITC4C,21.2,US,500
+2017Q1,export,ITC49,26.5,DE,100
+2017Q1,import,ITC4C,21.2,CN,300
+"""
+
+SMALL_SERVICES = """\
+period,provider,service,firms,smes,activities
+2016Q1,Innovhub SSI,Prove di laboratorio,40,30,120
+2017Q1,Innovhub SSI,Prove di laboratorio,50,36,150
+2017Q1,Promos,Assistenza personalizzata,20,18,25
+"""
+
+
+def write_data(folder: Path, rows: str = SMALL_ROWS, services: str | None = SMALL_SERVICES,
+               name: str = "trade.csv") -> Path:
+    (folder / "trade").mkdir(parents=True, exist_ok=True)
+    (folder / "trade" / name).write_text(HEADER + rows, encoding="utf-8")
+    if services is not None:
+        (folder / "services.csv").write_text(services, encoding="utf-8")
+    return folder
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    """Every file below `folder` with the SHA-256 of its bytes, to prove nothing was written."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def small_data(tmp_path: Path) -> Path:
+    return write_data(tmp_path / "data")
