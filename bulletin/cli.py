@@ -65,11 +65,25 @@ def build_parser() -> argparse.ArgumentParser:
     indicators.add_argument("--territory", default="ITC4", help="NUTS code (default: ITC4, Lombardia)")
     _common(indicators)
     indicators.set_defaults(run=_run_indicators)
+    build = commands.add_parser(
+        "build", help="compose the quarterly bulletin PDF",
+        description="Compute the indicators, draw the charts and compose the bulletin PDF into "
+                    "<output>/<quarter>/<territory>/ with its charts and indicators.json. "
+                    "With no options: the latest quarter in the data, Lombardia, in Italian.",
+        epilog="examples:\n  bulletin build\n  bulletin build --quarter 2017Q1 --territory ITC4 --lang en --out /srv/bulletin",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest in the data)")
+    build.add_argument("--territory", help="NUTS code (default: the first in edition.territories, ITC4)")
+    build.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages, it)")
+    build.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    _common(build)
+    build.set_defaults(run=_run_build)
     return parser
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config, overrides={"paths.data": getattr(args, "data", None)})
+    return load_config(args.config, overrides={"paths.data": getattr(args, "data", None),
+                                               "paths.output": getattr(args, "out", None)})
 
 
 def _run_data_check(args: argparse.Namespace) -> int:
@@ -111,6 +125,22 @@ def _run_indicators(args: argparse.Namespace) -> int:
     figures = compute_indicators(dataset.trade, dataset.services, quarter, args.territory, dataset.warnings)
     json.dump(figures.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     print()
+    return 0
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from .data import load_dataset, require_quarter
+    from .indicators import latest_quarter
+    from .pipeline import build_edition
+
+    config = _config(args)
+    dataset = load_dataset(config.paths.data)
+    quarter = args.quarter or latest_quarter(dataset.trade)
+    require_quarter(dataset, quarter, config.paths.data)
+    territory = args.territory or config.edition.territories[0]
+    lang = args.lang or config.edition.languages[0]
+    built = build_edition(config, dataset, quarter, territory, lang)
+    print(built.pdf)
     return 0
 
 

@@ -1,0 +1,92 @@
+"""The command line end to end: import into a copy of the sample data, help texts, exit codes."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from bulletin.cli import main
+from bulletin.data import load_dataset
+from conftest import SAMPLE_DATA, folder_digest
+
+# An ISTAT download for 2017Q2 in the old spelling: monthly values in thousands, old territory
+# codes, deep product codes, a 2-digit total and a world aggregate that must not be added.
+ISTAT_2017Q2 = """\
+ITTER107,TIPO_DATO,MERCE_ATECO_2007,PAESE_PARTNER,TIME_PERIOD,OBS_VALUE,UNIT_MULT
+{rows}"""
+
+
+def istat_rows(extra: float = 0.0) -> str:
+    rows = []
+    for territory, value in (("ITTOT", 900.0), ("ITC4", 400.0), ("ITC45", 300.0)):
+        for month in ("2017-04", "2017-05", "2017-06"):
+            rows.append(f"{territory},EV,21201,US,{month},{value + extra},3")
+            rows.append(f"{territory},EV,21,US,{month},{value * 5},3")          # 2-digit total: skipped
+            rows.append(f"{territory},EV,21201,WORLD,{month},{value * 9},3")    # aggregate: skipped
+            rows.append(f"{territory},EV,1011,US,{month},{value},3")            # not hi-tech: skipped
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    target = tmp_path / "data"
+    shutil.copytree(SAMPLE_DATA, target)
+    return target
+
+
+def test_import_adds_a_quarter_then_replaces_revised_values(tmp_path, data_copy, capsys):
+    download = tmp_path / "istat.csv"
+    download.write_text(ISTAT_2017Q2.format(rows=istat_rows()), encoding="utf-8")
+    assert main(["data", "import", str(download), "--data", str(data_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 9 outside hi-tech" in out
+    assert "added 3 rows, replaced 0" in out
+    trade = load_dataset(data_copy).trade
+    q2 = trade[trade["period"] == "2017Q2"].set_index("territory")["value_eur"]
+    assert q2.to_dict() == {"IT": 2_700_000.0, "ITC4": 1_200_000.0, "ITC4C": 900_000.0}
+    assert (data_copy / "trade" / "2017Q2.csv.gz").is_file()
+
+    download.write_text(ISTAT_2017Q2.format(rows=istat_rows(extra=1.0)), encoding="utf-8")
+    assert main(["data", "import", str(download), "--data", str(data_copy)]) == 0
+    assert "added 0 rows, replaced 3" in capsys.readouterr().out
+    trade = load_dataset(data_copy).trade
+    assert trade.loc[(trade["period"] == "2017Q2") & (trade["territory"] == "ITC4C"), "value_eur"].item() == 903_000
+
+
+def test_import_of_a_bad_file_writes_nothing(tmp_path, data_copy, capsys):
+    download = tmp_path / "istat.csv"
+    download.write_text(ISTAT_2017Q2.format(rows=istat_rows()).replace("2017-06", "2017-13", 1), encoding="utf-8")
+    before = folder_digest(data_copy)
+    assert main(["data", "import", str(download), "--data", str(data_copy)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and err[0].startswith(f"{download}:")
+    assert folder_digest(data_copy) == before
+
+
+def test_indicators_command_prints_the_json_contract(capsys):
+    assert main(["indicators", "--quarter", "2017Q1", "--data", str(SAMPLE_DATA)]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    for key in ("quarter", "territory", "previous_year_quarter", "exports", "imports", "trade_eur", "balance_eur",
+                "national_exports", "trend", "products", "destinations", "areas", "provinces", "services"):
+        assert key in figures
+    assert figures["territory"]["code"] == "ITC4" and len(figures["trend"]) == 12
+    assert set(figures["provinces"][0]) >= {"code", "name", "exports_eur", "imports_eur", "exports_yoy_pct",
+                                             "imports_yoy_pct", "export_rank", "import_rank",
+                                             "share_of_region_pct", "top_export_product"}
+
+
+@pytest.mark.parametrize("command", [[], ["data", "check"], ["data", "import"], ["indicators"], ["build"]])
+def test_every_command_has_help_with_an_example(command):
+    result = subprocess.run([sys.executable, "-m", "bulletin.cli", *command, "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "example" in result.stdout and "usage: bulletin" in result.stdout
+
+
+def test_unknown_territory_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["indicators", "--territory", "../../etc"])
+    assert exit_info.value.code == 2
+    assert "unknown territory '../../etc'" in capsys.readouterr().err
