@@ -86,6 +86,17 @@ def _config(args: argparse.Namespace) -> Config:
                                                "paths.output": getattr(args, "out", None)})
 
 
+def _dataset_and_quarter(config: Config, quarter: str | None):
+    """The validated data and the quarter asked for, or the latest one in the data."""
+    from .data import load_dataset, require_quarter
+    from .indicators import latest_quarter
+
+    dataset = load_dataset(config.paths.data)
+    quarter = quarter or latest_quarter(dataset.trade)
+    require_quarter(dataset, quarter, config.paths.data)
+    return dataset, quarter
+
+
 def _run_data_check(args: argparse.Namespace) -> int:
     from .data import load_dataset
 
@@ -115,13 +126,10 @@ def _run_data_import(args: argparse.Namespace) -> int:
 
 
 def _run_indicators(args: argparse.Namespace) -> int:
-    from .data import load_dataset, require_quarter
-    from .indicators import compute_indicators, latest_quarter
+    from .indicators import compute_indicators
 
     config = _config(args)
-    dataset = load_dataset(config.paths.data)
-    quarter = args.quarter or latest_quarter(dataset.trade)
-    require_quarter(dataset, quarter, config.paths.data)
+    dataset, quarter = _dataset_and_quarter(config, args.quarter)
     figures = compute_indicators(dataset.trade, dataset.services, quarter, args.territory, dataset.warnings)
     json.dump(figures.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     print()
@@ -129,14 +137,10 @@ def _run_indicators(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from .data import load_dataset, require_quarter
-    from .indicators import latest_quarter
     from .pipeline import build_edition
 
     config = _config(args)
-    dataset = load_dataset(config.paths.data)
-    quarter = args.quarter or latest_quarter(dataset.trade)
-    require_quarter(dataset, quarter, config.paths.data)
+    dataset, quarter = _dataset_and_quarter(config, args.quarter)
     territory = args.territory or config.edition.territories[0]
     lang = args.lang or config.edition.languages[0]
     built = build_edition(config, dataset, quarter, territory, lang)
