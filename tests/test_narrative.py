@@ -1,0 +1,379 @@
+"""The bulletin's text: figures as the formatters print them, ranks as the indicators give them,
+names escaped, and wording that never claims a change the data cannot support."""
+from __future__ import annotations
+
+import copy
+import re
+import string
+import tomllib
+
+import pytest
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph
+
+from bulletin.brand import SHIPPED_TEMPLATES, Templates
+from bulletin.data import load_dataset, trade_files
+from bulletin.errors import ConfigError
+from bulletin.formatting import money, pct, share
+from bulletin.indicators import compute_indicators
+from bulletin.narrative import (Figure, Narrative, approximation, direction, elides, fraction, ordinal,
+                                territory_phrase, write_narrative)
+from conftest import SAMPLE_DATA, SMALL_ROWS, write_data
+
+TEMPLATES = Templates(None)
+# Words that claim a rise or a fall.
+CLAIMS = {"it": re.compile(r"\b(cresc\w*|in crescita|cal(a|ano|o)|in calo|aument\w*|diminu\w*|flession\w*)\b", re.I),
+          "en": re.compile(r"\b(up|down|increase\w*|fall\w*|fell|grew|growth|rise|rose|decline\w*)\b", re.I)}
+
+
+def paragraphs(narrative: Narrative) -> list[str]:
+    return [narrative.headline, *narrative.summary, *narrative.exports, *narrative.products,
+            *narrative.destinations, *narrative.provinces, *narrative.services]
+
+
+def assert_renders(narrative: Narrative) -> None:
+    """Every paragraph is valid reportlab mini-markup."""
+    style = getSampleStyleSheet()["Normal"]
+    for text in paragraphs(narrative):
+        Paragraph(text, style).wrap(400, 2000)
+
+
+def positions(text: str, names: list[str]) -> list[int]:
+    found = [text.find(name) for name in names]
+    assert all(p >= 0 for p in found), (names, text)
+    return found
+
+
+# --- the sample data (the Q1 2017 press release) -------------------------------------------------
+
+needs_sample = pytest.mark.skipif(not trade_files(SAMPLE_DATA), reason="sample data not generated yet")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    dataset = load_dataset(SAMPLE_DATA)
+    return dataset, compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
+
+
+@pytest.fixture(scope="module")
+def italian(sample):
+    return write_narrative(sample[1], "it", TEMPLATES)
+
+
+@needs_sample
+def test_italian_summary_gives_the_figures_as_the_formatters_print_them(sample, italian):
+    ind = sample[1]
+    text = " ".join(italian.summary)
+    assert money(ind.exports.value_eur, "it") in text
+    assert pct(ind.exports.yoy_pct, "it") in text
+    assert share(ind.exports.share_of_national_pct, "it") in text
+    assert money(ind.national_exports.value_eur, "it") in text
+    assert pct(ind.national_exports.yoy_pct, "it") in text
+    assert money(ind.trade_eur, "it") in text
+    # The press release's approximations, each with the exact figure beside it.
+    assert "oltre 3 miliardi (3,1 miliardi di euro)" in text
+    assert "circa un terzo (31,5%)" in text
+    assert "della Lombardia" in text and "in crescita" in text
+    assert italian.headline == f"Export hi-tech a {money(ind.exports.value_eur, 'it')} ({pct(ind.exports.yoy_pct, 'it')})"
+    assert_renders(italian)
+
+
+@needs_sample
+def test_products_name_the_two_leaders_with_their_figures(sample, italian):
+    ind = sample[1]
+    first, second = sorted(ind.products, key=lambda p: p.rank)[:2]
+    text = italian.products[0]
+    for item in (first, second):
+        name = item.name["it"]
+        assert (name[0].lower() + name[1:]) in text
+        assert money(item.value_eur, "it") in text
+        assert pct(abs(item.yoy_pct), "it", signed=False) in text
+    assert text.index("medicinali") < text.index("strumenti e apparecchi di misurazione")
+    assert "oltre 1 miliardo" in text and "quasi mezzo miliardo (480 milioni di euro)" in text
+    assert "del 49,5%" in text
+
+
+@needs_sample
+def test_destinations_name_the_united_states_with_value_and_change(sample, italian):
+    us = next(d for d in sample[1].destinations if d.code == "US")
+    assert us.rank == 1
+    first = italian.destinations[0]
+    assert f"Stati Uniti ({money(us.value_eur, 'it')}, {pct(us.yoy_pct, 'it')}" in first
+    # The next markets in rank order, and the fastest-growing among the next ones.
+    following = [d.name["it"] for d in sorted(sample[1].destinations, key=lambda d: d.rank)[1:5]]
+    assert positions(first, following) == sorted(positions(first, following))
+    assert "Regno Unito (171 milioni di euro, +49,0%)" in italian.destinations[1]
+    assert "Giappone (132 milioni di euro, +45,0%)" in italian.destinations[1]
+
+
+@needs_sample
+def test_provinces_follow_the_indicators_ranks(sample, italian):
+    ind = sample[1]
+    by_export = [p.name["it"] for p in sorted(ind.provinces, key=lambda p: p.export_rank)][:4]
+    by_import = [p.name["it"] for p in sorted(ind.provinces, key=lambda p: p.import_rank)][:4]
+    assert by_export[0] == by_import[0] == "Milano"
+    exports, imports = italian.provinces[0], italian.provinces[1]
+    assert positions(exports, by_export) == sorted(positions(exports, by_export))
+    assert positions(imports, by_import) == sorted(positions(imports, by_import))
+    text = " ".join(italian.provinces)
+    assert "oltre 6 miliardi" in text                        # Milano's total trade
+    assert "Monza e della Brianza (+70,1%)" in text           # fastest growth
+    assert "in <i>apparecchiature per le telecomunicazioni</i> a Milano" in text and "segue Lodi" in text
+    assert "Varese <i>aeromobili" in text                     # Varese's specialisation
+    assert "province diverse e non specificate" in text
+
+
+@needs_sample
+def test_services_report_each_agency(italian):
+    text = " ".join(italian.services)
+    assert "<b>Innovhub SSI</b>" in text and "<b>Promos</b>" in text
+    assert "imprese assistite" in text and "di cui" in text
+
+
+@needs_sample
+def test_english_edition_uses_english_numbers_and_words(sample):
+    ind = sample[1]
+    english = write_narrative(ind, "en", TEMPLATES)
+    text = " ".join(english.summary)
+    assert "13.0%" in text and "13,0%" not in text
+    assert money(ind.exports.value_eur, "en") in text and share(ind.exports.share_of_national_pct, "en") in text
+    assert "of Lombardy" in text and "about a third" in text
+    assert "the United States" in " ".join(english.destinations)
+    assert "Milan" in english.provinces[0]
+    assert_renders(english)
+
+
+@needs_sample
+def test_province_edition_has_no_province_section_but_says_where_it_stands(sample):
+    dataset = sample[0]
+    milano = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4C")
+    narrative = write_narrative(milano, "it", TEMPLATES)
+    assert narrative.provinces == []
+    text = " ".join(narrative.summary)
+    assert "di Milano" in text
+    assert "al 1° posto tra le 12 province della Lombardia" in text
+    assert share(milano.region.share_of_region_pct, "it") in text
+    assert_renders(narrative)
+
+
+@needs_sample
+@pytest.mark.parametrize("quarter", ["2013Q1", "2014Q2", "2015Q3", "2016Q4"])
+def test_every_quarter_and_language_renders(sample, quarter):
+    dataset = sample[0]
+    ind = compute_indicators(dataset.trade, dataset.services, quarter, "ITC4")
+    for lang in ("it", "en"):
+        assert_renders(write_narrative(ind, lang, TEMPLATES))
+
+
+# --- hand-made edge cases ------------------------------------------------------------------------
+
+def small(tmp_path, rows=SMALL_ROWS, services=None, territory="ITC4"):
+    kwargs = {} if services is None else {"services": services}
+    dataset = load_dataset(write_data(tmp_path / "data", rows, **kwargs))
+    return compute_indicators(dataset.trade, dataset.services, "2017Q1", territory)
+
+
+def test_small_data_set_in_both_languages(tmp_path):
+    ind = small(tmp_path)
+    italian = write_narrative(ind, "it", TEMPLATES)
+    assert "+25,0%" in italian.summary[0] and "750 euro" in italian.summary[0]
+    assert "crescono del 25,0%" in italian.exports[0]
+    assert_renders(italian)
+    english = write_narrative(ind, "en", TEMPLATES)
+    assert "+25.0%" in english.summary[0]
+    assert_renders(english)
+
+
+def test_data_derived_names_are_escaped_once(tmp_path):
+    services = ("period,provider,service,firms,smes,activities\n"
+                "2016Q1,R&D <Lab>,Prove & <b>test</b>,1,1,1\n"
+                "2017Q1,R&D <Lab>,Prove & <b>test</b>,1,1,0\n")
+    ind = small(tmp_path, services=services)
+    for lang in ("it", "en"):
+        narrative = write_narrative(ind, lang, TEMPLATES)
+        text = " ".join(narrative.services)
+        assert "R&amp;D &lt;Lab&gt;" in text and "Prove &amp; &lt;b&gt;test&lt;/b&gt;" in text
+        assert "R&D <Lab>" not in text and "&amp;amp;" not in text
+        assert_renders(narrative)
+    italian = write_narrative(ind, "it", TEMPLATES)
+    assert "1 impresa assistita" in " ".join(italian.services)
+
+
+def test_province_names_with_apostrophes_and_ampersands(tmp_path):
+    ind = copy.deepcopy(small(tmp_path))
+    milano = next(p for p in ind.provinces if p.code == "ITC4C")
+    lodi = next(p for p in ind.provinces if p.code == "ITC49")
+    milano.name = {"it": "Valle d'Aosta & <Co>", "en": "Aosta & <Co>"}
+    lodi.name = {"it": "Forlì-Cesena", "en": "Forlì-Cesena"}
+    for lang in ("it", "en"):
+        narrative = write_narrative(ind, lang, TEMPLATES)
+        text = " ".join(narrative.provinces + narrative.summary)
+        assert "&amp; &lt;Co&gt;" in text and "<Co>" not in text
+        assert_renders(narrative)
+    assert "Valle d'Aosta &amp; &lt;Co&gt;" in " ".join(write_narrative(ind, "it", TEMPLATES).provinces)
+
+
+def test_a_missing_change_prints_nd_and_claims_nothing(tmp_path):
+    rows = "\n".join(line for line in SMALL_ROWS.splitlines() if line.startswith("2017Q1")) + "\n"
+    ind = small(tmp_path, rows=rows)
+    assert ind.exports.yoy_pct is None
+    for lang, na in (("it", "n.d."), ("en", "n.a.")):
+        narrative = write_narrative(ind, lang, TEMPLATES)
+        for text in (narrative.summary[0], narrative.exports[0], narrative.exports[1], narrative.headline):
+            assert not CLAIMS[lang].search(text), text
+        assert na in narrative.summary[0] and na in narrative.exports[0]
+        assert narrative.headline == ("Export hi-tech a 750 euro" if lang == "it" else "High-tech exports at €750")
+        assert_renders(narrative)
+
+
+def test_falling_and_unchanged_exports_are_said_so(tmp_path):
+    ind = copy.deepcopy(small(tmp_path))
+    ind.exports.yoy_pct = -2.4
+    italian = write_narrative(ind, "it", TEMPLATES)
+    assert "in calo rispetto al I trimestre 2016 (-2,4%)" in italian.summary[0]
+    assert "calano del 2,4%" in italian.exports[0]
+    english = write_narrative(ind, "en", TEMPLATES)
+    assert "down on Q1 2016 (-2.4%)" in english.summary[0] and "a fall of 2.4%" in english.exports[0]
+    ind.exports.yoy_pct = 0.04  # prints as 0,0%: neither a rise nor a fall
+    italian = write_narrative(ind, "it", TEMPLATES)
+    assert "invariate" in italian.summary[0] and "(0,0%)" in italian.summary[0]
+    assert not CLAIMS["it"].search(italian.summary[0])
+
+
+def test_italian_articles_elide_before_vowel_sounds(tmp_path):
+    ind = copy.deepcopy(small(tmp_path))
+    ind.exports.yoy_pct = 8.1
+    assert "crescono dell'8,1%" in write_narrative(ind, "it", TEMPLATES).exports[0]
+    ind.exports.yoy_pct = 11.2
+    assert "crescono dell'11,2%" in write_narrative(ind, "it", TEMPLATES).exports[0]
+    ind.exports.yoy_pct = 18.0
+    assert "crescono del 18,0%" in write_narrative(ind, "it", TEMPLATES).exports[0]
+
+
+def test_no_services_in_the_quarter(tmp_path):
+    services = "period,provider,service,firms,smes,activities\n2016Q1,Promos,Assistenza,1,1,1\n"
+    ind = small(tmp_path, services=services)
+    assert write_narrative(ind, "it", TEMPLATES).services == [
+        "I dati sull'attività delle aziende speciali non sono disponibili per il I trimestre 2017."]
+    assert "not available" in write_narrative(ind, "en", TEMPLATES).services[0]
+
+
+def test_province_edition_of_the_small_data_set(tmp_path):
+    ind = small(tmp_path, territory="ITC49")
+    narrative = write_narrative(ind, "it", TEMPLATES)
+    assert narrative.provinces == []
+    assert "Lodi si colloca al 2° posto tra le 12 province della Lombardia" in narrative.summary[-1]
+    assert "di Lodi" in narrative.summary[0]
+    english = write_narrative(ind, "en", TEMPLATES)
+    assert "Lodi ranked 2nd of the" in english.summary[-1]
+
+
+def test_a_user_template_with_a_missing_sentence_is_reported_by_key(tmp_path):
+    (tmp_path / "it").mkdir()
+    (tmp_path / "it" / "narrative.toml").write_text('headline = "Solo {exports}"\n', encoding="utf-8")
+    ind = small(tmp_path)
+    with pytest.raises(ConfigError, match="headline_change"):
+        write_narrative(ind, "it", Templates(tmp_path))
+    (tmp_path / "it" / "narrative.toml").write_text(
+        (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8")
+        .replace("Export hi-tech a {exports} ({exports_change})", "Export {nonsense}"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="nonsense"):
+        write_narrative(ind, "it", Templates(tmp_path))
+
+
+# --- the rules -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    (3.15e9, ("over", 3e9)), (480e6, ("under", 5e8)), (1.1e9, ("over", 1e9)), (6.1e9, ("over", 6e9)),
+    (293e6, ("under", 3e8)), (409e6, ("over", 4e8)), (171e6, None), (132e6, None), (570e6, ("over", 5e8)), (575e6, ("under", 6e8)),
+    (750.0, None), (0.0, None)])
+def test_approximation(value, expected):
+    assert approximation(value) == expected
+
+
+@pytest.mark.parametrize("share_pct, expected", [(31.5, "1/3"), (33.3, "1/3"), (50.0, "1/2"), (26.0, "1/4"),
+                                                 (40.2, None), (47.6, "1/2"), (13.0, None), (None, None)])
+def test_fraction(share_pct, expected):
+    assert fraction(share_pct) == expected
+
+
+@pytest.mark.parametrize("change, expected", [(13.0, "up"), (-2.4, "down"), (0.04, "flat"), (-0.04, "flat"),
+                                              (None, "na")])
+def test_direction(change, expected):
+    assert direction(change) == expected
+
+
+@pytest.mark.parametrize("text, expected", [("8,1%", True), ("11,2%", True), ("1,5%", True), ("80,0%", True),
+                                            ("18,0%", False), ("13,0%", False), ("110,0%", False),
+                                            ("1.000", False), ("11.500", True), ("Unione", True), ("Milano", False)])
+def test_elision(text, expected):
+    assert elides(text) is expected
+
+
+def test_figure_articles():
+    articles = {"il": ["il ", "l'"], "del": ["del ", "dell'"]}
+    assert "{x:il} / {y:del} / {x}".format(x=Figure("8,1%", articles), y=Figure("31,5%", articles)) == \
+        "l'8,1% / del 31,5% / 8,1%"
+
+
+def test_ordinals_and_territory_phrases(tmp_path):
+    assert [ordinal(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
+    assert ordinal(2, "it") == "2°"
+    region, province = small(tmp_path), small(tmp_path, territory="ITC4D")
+    assert territory_phrase(region, "it") == "della Lombardia" and territory_phrase(region, "en") == "of Lombardy"
+    assert territory_phrase(province, "it") == "di Monza e della Brianza"
+
+
+# --- the template files --------------------------------------------------------------------------
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+CONTEXT = {"quarter", "previous_quarter", "year", "previous_year", "territory", "territory_of", "round", "round_bare"}
+
+
+def load(lang: str, name: str) -> dict:
+    return tomllib.loads((SHIPPED_TEMPLATES / lang / name).read_text(encoding="utf-8"))
+
+
+def test_labels_have_the_same_keys_and_placeholders_in_both_languages():
+    italian, english = load("it", "labels.toml"), load("en", "labels.toml")
+    assert set(italian) == set(english)
+    for key in italian:
+        assert isinstance(italian[key], str) and isinstance(english[key], str), key
+        assert placeholders(italian[key]) == placeholders(english[key]), key
+
+
+def test_labels_cover_what_the_document_prints():
+    labels = load("it", "labels.toml")
+    required = {
+        "title": {"territory_of"}, "page_of": {"page", "pages"}, "edition_number": {"number"},
+        "published": {"date"}, "source": set(), "not_available": set(), "cover_subtitle": set(),
+        **{f"section_{key}": set() for key in ("contents", "summary", "comment", "exports", "products", "destinations",
+                                               "provinces", "services", "methodology", "appendix")},
+        **{f"tile_{key}": set() for key in ("exports", "change", "share", "trade", "balance")},
+        **{f"chart_{key}": {"quarter"} for key in ("trend", "products", "destinations", "areas", "provinces",
+                                                    "heatmap", "services")},
+        **{f"col_{key}": set() for key in ("product", "country", "area", "province", "value", "change", "share",
+                                           "rank", "exports", "imports", "top_product", "firms", "smes",
+                                           "activities")},
+    }
+    for key, fields in required.items():
+        assert key in labels, key
+        assert placeholders(labels[key]) == fields, key
+    assert labels["title"].format(territory_of="della Lombardia") == "Export hi-tech della Lombardia"
+    assert labels["section_services"] == "Servizi per l'innovazione e l'internazionalizzazione"
+
+
+def test_narrative_templates_have_the_same_keys_in_both_languages():
+    italian, english = load("it", "narrative.toml"), load("en", "narrative.toml")
+    assert set(italian) == set(english)
+    for table in ("approx", "fractions", "ytd_period", "plural", "area_in_text"):
+        assert set(italian[table]) == set(english[table]), table
+    for key, text in italian.items():
+        if isinstance(text, str):
+            # The same figures are printed; the context (quarter, territory) and the approximation's
+            # unit may be worded differently.
+            assert placeholders(text) - CONTEXT == placeholders(english[key]) - CONTEXT, key
