@@ -31,7 +31,7 @@ class PathsConfig:
     templates: Path = Path("templates")
     """Text templates and the default brand; a user's folder is searched before the shipped one."""
     brand: Path | None = None
-    """A brand folder with `brand.toml`; default: `<templates>/brand`."""
+    """A brand folder with `brand.toml`; default: `brand/` found on the template search path."""
     notes: Path | None = None
     """Editor's comments, `<quarter>.md`; default: `<data>/notes`."""
 
@@ -95,10 +95,6 @@ class Config:
     schedule: ScheduleConfig = ScheduleConfig()
     source: Path | None = None
     """The file this was read from, if any."""
-
-    @property
-    def brand_dir(self) -> Path:
-        return self.paths.brand or self.paths.templates / "brand"
 
     @property
     def notes_dir(self) -> Path:
