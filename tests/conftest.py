@@ -59,3 +59,13 @@ def folder_digest(folder: Path) -> dict[str, str]:
 @pytest.fixture
 def small_data(tmp_path: Path) -> Path:
     return write_data(tmp_path / "data")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """The shipped sample data and the Q1 2017 Lombardia indicators computed from it."""
+    from bulletin.data import load_dataset
+    from bulletin.indicators import compute_indicators
+
+    dataset = load_dataset(SAMPLE_DATA)
+    return dataset, compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")

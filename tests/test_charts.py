@@ -27,12 +27,6 @@ def brand():
 
 
 @pytest.fixture(scope="module")
-def sample():
-    dataset = load_dataset(SAMPLE_DATA)
-    return dataset, compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
-
-
-@pytest.fixture(scope="module")
 def region(sample):
     return sample[1]
 

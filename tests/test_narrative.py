@@ -50,12 +50,6 @@ needs_sample = pytest.mark.skipif(not trade_files(SAMPLE_DATA), reason="sample d
 
 
 @pytest.fixture(scope="module")
-def sample():
-    dataset = load_dataset(SAMPLE_DATA)
-    return dataset, compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
-
-
-@pytest.fixture(scope="module")
 def italian(sample):
     return write_narrative(sample[1], "it", TEMPLATES)
 
