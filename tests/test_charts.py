@@ -16,7 +16,7 @@ from bulletin.charts import CHART_NAMES, MM, WIDTH_MM, luminance, render_charts
 from bulletin.data import load_dataset
 from bulletin.formatting import millions, number, pct, share
 from bulletin.indicators import compute_indicators
-from conftest import SAMPLE_DATA, write_data
+from conftest import write_data
 
 SVG = "{http://www.w3.org/2000/svg}"
 
