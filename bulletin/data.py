@@ -82,16 +82,8 @@ def load_dataset(data_dir: Path) -> Dataset:
     if not files:
         raise DataError([Problem(str(data_dir / "trade"), None, None,
                                  "no trade files found (expected *.csv or *.csv.gz)")])
-    frames = []
-    for path in files:
-        frame = _read_trade_file(path, problems)
-        if frame is not None:
-            frames.append(frame)
-    trade = pd.concat(frames, ignore_index=True) if frames else _empty_trade()
-    problems += _duplicate_problems(trade, TRADE_KEY)
     warnings: list[str] = []
-    if not problems:
-        problems += _structure_problems(trade, warnings)
+    trade = _read_trade_rows(files, problems, warnings)
     services_path = services_file(data_dir)
     services = _empty_services()
     if services_path.exists():
@@ -104,6 +96,16 @@ def load_dataset(data_dir: Path) -> Dataset:
     return Dataset(trade=trade.drop(columns=["_file", "_line"]),
                    services=services.drop(columns=["_file", "_line"], errors="ignore"),
                    source_files=sources, warnings=warnings)
+
+
+def _read_trade_rows(files: list[Path], problems: list[Problem], warnings: list[str]) -> pd.DataFrame:
+    """All trade rows, checked row by row and as a whole; each row keeps its `_file` and `_line`."""
+    frames = [frame for frame in (_read_trade_file(path, problems) for path in files) if frame is not None]
+    trade = pd.concat(frames, ignore_index=True) if frames else _empty_trade()
+    problems += _duplicate_problems(trade, TRADE_KEY)
+    if not problems:
+        problems += _structure_problems(trade, warnings)
+    return trade
 
 
 def require_quarter(dataset: Dataset, quarter: str, data_dir: Path) -> None:
@@ -315,15 +317,16 @@ def merge_trade(data_dir: Path, incoming: pd.DataFrame) -> MergeReport:
     whole before anything is written, and each file is replaced atomically, so a failed import
     leaves the data folder as it was.
     """
-    existing = load_dataset(data_dir) if trade_files(data_dir) else None
-    current = _rows_with_files(data_dir) if existing is not None else _empty_trade()
+    problems: list[Problem] = []
+    current = _read_trade_rows(trade_files(data_dir), problems, [])
+    if problems:
+        raise DataError(problems[:MAX_PROBLEMS] + _overflow(problems))
     incoming = incoming[TRADE_COLUMNS].copy()
     joined = incoming.merge(current[TRADE_KEY + ["value_eur", "_file"]], on=TRADE_KEY, how="left",
                             suffixes=("", "_old"))
     is_new = joined["_file"].isna()
     changed = ~is_new & (joined["value_eur"] != joined["value_eur_old"])
     targets: dict[str, Path] = {}
-    problems: list[Problem] = []
     for quarter in sorted(incoming["period"].unique(), key=quarter_sort_key):
         holders = sorted(current.loc[current["period"] == quarter, "_file"].unique())
         if len(holders) > 1:
@@ -347,12 +350,6 @@ def merge_trade(data_dir: Path, incoming: pd.DataFrame) -> MergeReport:
         written.append(path)
     return MergeReport(added=int(is_new.sum()), replaced=int(changed.sum()),
                        unchanged=int((~is_new & ~changed).sum()), files=written)
-
-
-def _rows_with_files(data_dir: Path) -> pd.DataFrame:
-    problems: list[Problem] = []
-    frames = [_read_trade_file(path, problems) for path in trade_files(data_dir)]
-    return pd.concat([f for f in frames if f is not None], ignore_index=True)
 
 
 def write_trade_file(path: Path, rows: pd.DataFrame) -> None:
