@@ -1,8 +1,10 @@
 """Compose the bulletin PDF with reportlab from the indicators, the narrative and the charts.
 
 Each section is a small builder returning flowables; page decoration (header, footer,
-"pagina X di Y") lives in the page templates. The document is built with `multiBuild` so that
-the table of contents and the page total are right, and every heading becomes a PDF bookmark.
+"pagina X di Y") lives in the page templates. The document is laid out in one pass: the page
+numbers in the contents and the page total in the footers are PDF forms that are referenced
+where they are printed and filled in when the last page is known. Every heading becomes a PDF
+bookmark.
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, NextPageTemplate,
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
-from reportlab.platypus.tableofcontents import TableOfContents
 from svglib.svglib import svg2rlg
 
 from . import formatting as fmt
@@ -129,9 +130,8 @@ class Styles:
                                          textColor=c["primary"], alignment=TA_LEFT)
         self.tile_label = ParagraphStyle("tile_label", fontName=regular, fontSize=7.5, leading=9.5,
                                          textColor=c["muted"])
-        self.toc = [ParagraphStyle("toc1", fontName=regular, fontSize=11, leading=20, textColor=c["text"],
-                                   leftIndent=0, firstLineIndent=0)]
-        for style in [v for v in vars(self).values() if isinstance(v, ParagraphStyle)] + self.toc:
+        self.toc = ParagraphStyle("toc", fontName=regular, fontSize=11, leading=14, textColor=c["text"])
+        for style in [v for v in vars(self).values() if isinstance(v, ParagraphStyle)]:
             style.bulletFontName = regular  # reportlab's default would pull in Helvetica
 
 
@@ -169,8 +169,7 @@ class BulletinDocument(BaseDocTemplate):
     def __init__(self, path: Path, inputs: DocumentInputs, styles: Styles, labels: Labels, info: DocumentInfo,
                  build_time: dt.datetime, **kwargs):
         self.inputs, self.styles, self.labels, self.build_time = inputs, styles, labels, build_time
-        self.page_total: int | None = None
-        self.previous_total: int | None = None
+        self.section_pages: dict[str, int] = {}
         super().__init__(str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + HEADER_GAP,
                          bottomMargin=MARGIN + 6 * mm, title=info.title, author=info.author, subject=info.subject,
                          keywords=info.keywords, lang=info.language, creator="bulletin", invariant=1,
@@ -183,17 +182,22 @@ class BulletinDocument(BaseDocTemplate):
         self.addPageTemplates([PageTemplate("cover", [cover], onPage=self._decorate_cover),
                                PageTemplate("content", [content], onPage=self._decorate_page)])
 
-    def build(self, flowables, **kwargs):
-        self.previous_total = self.page_total
-        super().build(flowables, **kwargs)
-        self.page_total = self.page  # read by the footers of the next pass
-
     def afterFlowable(self, flowable):
         if isinstance(flowable, SectionTitle):
             self.canv.bookmarkPage(flowable.outline_key)
             self.canv.addOutlineEntry(flowable.outline_text, flowable.outline_key, level=flowable.outline_level)
-            if flowable.outline_level == 0:
-                self.notify("TOCEntry", (0, flowable.outline_text, self.page, flowable.outline_key))
+            self.section_pages[flowable.outline_key] = self.page
+
+    def _endBuild(self):
+        """After the last page, fill in the forms the pages refer to, then save."""
+        self._doSave = 0
+        super()._endBuild()
+        canvas, s = self.canv, self.styles
+        _number_form(canvas, PAGE_TOTAL_FORM, str(self.page), s.regular, 7.5, self.styles.colours["muted"], right=False)
+        for key, page in self.section_pages.items():
+            _number_form(canvas, contents_form(key), str(page), s.toc.fontName, s.toc.fontSize, s.colours["text"],
+                         right=True)
+        canvas.save()
 
     def _decorate_cover(self, canvas, doc):
         c = self.styles.colours
@@ -230,9 +234,54 @@ class BulletinDocument(BaseDocTemplate):
         canvas.line(MARGIN, MARGIN + 2 * mm, PAGE_WIDTH - MARGIN, MARGIN + 2 * mm)
         canvas.setFont(s.regular, 7.5)
         canvas.drawString(MARGIN, MARGIN - 2 * mm, brand.footer)
-        total = self.page_total or doc.page
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 2 * mm, self.labels("page_of", page=doc.page, pages=total))
+        # "pagina 3 di " then the total, a form filled in at the end; room is kept for two digits.
+        before, _, after = self.labels.strings["page_of"].partition("{pages}")
+        room = pdfmetrics.stringWidth("00" + after, s.regular, 7.5)
+        x = PAGE_WIDTH - MARGIN - room
+        canvas.drawRightString(x, MARGIN - 2 * mm, before.format(page=doc.page))
+        canvas.saveState()
+        canvas.translate(x, MARGIN - 2 * mm)
+        canvas.doForm(PAGE_TOTAL_FORM)
         canvas.restoreState()
+        if after:
+            canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 2 * mm, after)
+        canvas.restoreState()
+
+
+PAGE_TOTAL_FORM = "page-total"
+
+
+def contents_form(key: str) -> str:
+    return f"contents-page-{key}"
+
+
+def _number_form(canvas, name: str, text: str, font: str, size: float, colour, right: bool) -> None:
+    canvas.beginForm(name, lowerx=-100, lowery=-20, upperx=100, uppery=50)  # room on both sides of 0,0
+    canvas.setFont(font, size)
+    canvas.setFillColor(colour)
+    (canvas.drawRightString if right else canvas.drawString)(0, 0, text)
+    canvas.endForm()
+
+
+class FormNumber(Flowable):
+    """A page number that is known only when the document is finished: drawn from a form."""
+
+    def __init__(self, form: str, style: ParagraphStyle):
+        super().__init__()
+        self.form, self.height = form, style.fontSize
+        # Sit on the baseline of a one-line paragraph in `style` aligned to the bottom of the cell:
+        # reportlab puts that baseline one font size below the top of the line's leading.
+        self.baseline = style.leading - style.fontSize
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        return available_width, self.height
+
+    def draw(self):
+        self.canv.saveState()
+        self.canv.translate(self.width, self.baseline)
+        self.canv.doForm(self.form)
+        self.canv.restoreState()
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -376,12 +425,21 @@ class Sections:
         ]
         return [KeepTogether(flowables), NextPageTemplate("content"), PageBreak()]
 
-    def contents(self) -> list[Flowable]:
-        toc = TableOfContents(levelStyles=self.s.toc, dotsMinLevel=0, tableStyle=TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), self.s.regular), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-        toc.rightColumnWidth = 20 * mm
-        return [Paragraph(self.L.markup("contents"), self.s.h1), Spacer(1, 4 * mm), toc]
+    def contents(self, body: list[Flowable]) -> list[Flowable]:
+        """One linked line per section of `body`, its page number filled in when the document ends."""
+        s = self.s
+        rows = [[Paragraph(f'<a href="#{f.outline_key}">{escape(f.outline_text)}</a>', s.toc),
+                 FormNumber(contents_form(f.outline_key), s.toc)]
+                for f in body if isinstance(f, SectionTitle) and f.outline_level == 0]
+        table = Table(rows, colWidths=[FRAME_WIDTH - 15 * mm, 15 * mm], hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), s.regular),
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, s.colours["rule"]),
+        ]))
+        return [Paragraph(self.L.markup("contents"), s.h1), Spacer(1, 4 * mm), table]
 
     def summary(self) -> list[Flowable]:
         return (self.title("summary") + [self.tiles(self.key_figures(), 5), Spacer(1, 6 * mm)]
@@ -518,12 +576,11 @@ def compose_pdf(inputs: DocumentInputs, path: Path, build_time: dt.datetime) -> 
     styles = Styles(inputs.brand, family)
     labels = Labels(inputs.labels)
     sections = Sections(inputs, styles, labels)
-    story = (sections.cover() + sections.contents() + sections.summary() + sections.comment() + sections.exports()
-             + sections.products() + sections.destinations() + sections.provinces() + sections.services()
-             + sections.methodology() + sections.appendix())
+    body = (sections.summary() + sections.comment() + sections.exports() + sections.products()
+            + sections.destinations() + sections.provinces() + sections.services() + sections.methodology()
+            + sections.appendix())
+    story = sections.cover() + sections.contents(body) + body
     info = document_info(inputs, labels)
     doc = BulletinDocument(path, inputs, styles, labels, info, build_time)
-    doc.multiBuild(story)
-    if doc.previous_total != doc.page:  # the page total in the footers came from a pass with a different length
-        doc.multiBuild(story)
+    doc.build(story)
     return DocumentInfo(**{**info.__dict__, "pages": doc.page})
