@@ -247,8 +247,8 @@ def _duplicate_problems(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
 def _structure_problems(trade: pd.DataFrame, warnings: list[str]) -> list[Problem]:
     """Published totals must exist and be at least the sum of their parts."""
     problems: list[Problem] = []
-    level = trade["territory"].map(lambda code: reference.TERRITORIES[code].level)
-    parent = trade["territory"].map(lambda code: reference.TERRITORIES[code].parent)
+    level = trade["territory"].map({code: t.level for code, t in reference.TERRITORIES.items()})
+    parent = trade["territory"].map({code: t.parent for code, t in reference.TERRITORIES.items()})
     totals = trade.groupby(["period", "flow", "territory"])["value_eur"].sum()
     provinces = trade[level == "province"]
     regions = trade[level == "region"]
