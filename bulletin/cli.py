@@ -67,17 +67,77 @@ def build_parser() -> argparse.ArgumentParser:
     indicators.set_defaults(run=_run_indicators)
     build = commands.add_parser(
         "build", help="compose the quarterly bulletin PDF",
-        description="Compute the indicators, draw the charts and compose the bulletin PDF into "
-                    "<output>/<quarter>/<territory>/ with its charts and indicators.json. "
-                    "With no options: the latest quarter in the data, Lombardia, in Italian.",
+        description="Compute the indicators, draw the charts and compose the bulletin PDF into the "
+                    "archive, <output>/<quarter>/<territory>/<lang>-r<revision>/, with its charts, tables, "
+                    "indicators.json and manifest.json. Unchanged figures build nothing; figures that "
+                    "changed after the edition was sent make a new revision. With no options: the latest "
+                    "quarter in the data, Lombardia, in Italian.",
         epilog="examples:\n  bulletin build\n  bulletin build --quarter 2017Q1 --territory ITC4 --lang en --out /srv/bulletin",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest in the data)")
     build.add_argument("--territory", help="NUTS code (default: the first in edition.territories, ITC4)")
     build.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages, it)")
     build.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    build.add_argument("--rebuild", action="store_true",
+                       help="rebuild an edition that was not sent yet even if its figures are unchanged")
     _common(build)
     build.set_defaults(run=_run_build)
+
+    archive = commands.add_parser(
+        "archive", help="list the archived editions, or verify them",
+        description="List every edition in the archive, or (verify) re-hash every file against its manifest "
+                    "and report any file that is missing or changed; exit 1 if any.",
+        epilog="examples:\n  bulletin archive\n  bulletin archive verify", formatter_class=argparse.RawDescriptionHelpFormatter)
+    archive.add_argument("action", nargs="?", choices=["list", "verify"], default="list")
+    archive.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    _common(archive)
+    archive.set_defaults(run=_run_archive)
+
+    send = commands.add_parser(
+        "send", help="mail an edition to the distribution list",
+        description="Mail the archived edition (building it first if it is missing) to the addresses of the "
+                    "distribution list that have not received it yet. The SMTP password comes only from "
+                    "BULLETIN_SMTP_PASSWORD. Without [mail] smtp_host, messages are written to <output>/outbox/.",
+        epilog="examples:\n  bulletin send --dry-run\n  bulletin send --quarter 2017Q1 --to someone@example.org --force",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    send.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest complete quarter)")
+    send.add_argument("--territory", help="NUTS code (default: the first in edition.territories)")
+    send.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages)")
+    send.add_argument("--to", nargs="+", metavar="ADDR", help="send to these addresses instead of the list")
+    send.add_argument("--dry-run", action="store_true", help="say who would receive it, send nothing")
+    send.add_argument("--force", action="store_true", help="send even to addresses that already received it")
+    send.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    _common(send)
+    send.set_defaults(run=_run_send)
+
+    publish = commands.add_parser(
+        "publish", help="run the publishing job once (for cron, systemd or by hand)",
+        description="For each configured territory and language: find the newest complete quarter, build and "
+                    "archive it if needed, and mail it to whoever has not received it. Safe to run any number "
+                    "of times.", epilog="example:\n  bulletin publish --config /etc/bulletin/bulletin.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    publish.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    _common(publish)
+    publish.set_defaults(run=_run_publish)
+
+    scheduler = commands.add_parser(
+        "schedule", help="run the publishing job every day, in the foreground",
+        description="Run the publishing job at once (catching up on anything due), then every day at "
+                    "schedule.at in schedule.timezone. Logs to stderr and output/logs/bulletin.log; stops "
+                    "cleanly on SIGTERM or Ctrl-C.", epilog="example:\n  bulletin schedule --config bulletin.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    scheduler.add_argument("--once", action="store_true", help="run the job once through the scheduler and exit")
+    scheduler.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    _common(scheduler)
+    scheduler.set_defaults(run=_run_schedule)
+
+    status = commands.add_parser(
+        "status", help="when the scheduler last ran, with what result, and when it runs next",
+        description="Print the scheduler's heartbeat: last run, result, next run.",
+        epilog="example:\n  bulletin status", formatter_class=argparse.RawDescriptionHelpFormatter)
+    status.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    _common(status)
+    status.set_defaults(run=_run_status)
     return parser
 
 
@@ -136,15 +196,108 @@ def _run_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _edition_key(config: Config, args: argparse.Namespace) -> tuple[str, str]:
+    return args.territory or config.edition.territories[0], args.lang or config.edition.languages[0]
+
+
 def _run_build(args: argparse.Namespace) -> int:
-    from .pipeline import build_edition
+    from .archive import EditionLock
+    from .publish import ensure_edition
 
     config = _config(args)
     dataset, quarter = _dataset_and_quarter(config, args.quarter)
-    territory = args.territory or config.edition.territories[0]
-    lang = args.lang or config.edition.languages[0]
-    built = build_edition(config, dataset, quarter, territory, lang)
-    print(built.pdf)
+    territory, lang = _edition_key(config, args)
+    with EditionLock(config.paths.output, quarter, territory, lang):
+        edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild)
+    if not built:
+        print(f"unchanged since it was built on {edition.manifest['built_at']}: not rebuilt", file=sys.stderr)
+    print(edition.pdf)
+    return 0
+
+
+def _run_archive(args: argparse.Namespace) -> int:
+    from .archive import all_editions, verify
+
+    config = _config(args)
+    if args.action == "verify":
+        problems = verify(config.paths.output)
+        for problem in problems:
+            print(problem)
+        count = len(all_editions(config.paths.output))
+        print(f"{count} editions checked: " + (f"{len(problems)} problems" if problems else "all files match"),
+              file=sys.stderr)
+        return 1 if problems else 0
+    header = ("quarter", "territory", "lang", "rev", "pages", "size", "built", "sent to", "status")
+    rows = []
+    for edition in all_editions(config.paths.output):
+        m = edition.manifest
+        size = edition.pdf.stat().st_size if edition.pdf.exists() else 0
+        status = "sent" if edition.sent else "archived"
+        if any(record["pending"] for record in m.get("deliveries", [])[-1:]):
+            status = "pending"
+        rows.append((m["quarter"], m["territory"], m["language"], str(edition.revision), str(m["pages"]),
+                     f"{size / 1e6:.1f} MB", m["built_at"], str(len(edition.delivered_to)), status))
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def _run_send(args: argparse.Namespace) -> int:
+    from .archive import EditionLock
+    from .publish import complete_quarters, deliver, ensure_edition
+
+    config = _config(args)
+    territory, lang = _edition_key(config, args)
+    dataset, quarter = _dataset_and_quarter(config, args.quarter or None)
+    if not args.quarter:
+        quarter = complete_quarters(dataset, territory)[-1]
+    with EditionLock(config.paths.output, quarter, territory, lang):
+        edition, content, _ = ensure_edition(config, dataset, quarter, territory, lang)
+        outcome = deliver(config, edition, content, recipients=args.to, force=args.force, dry_run=args.dry_run)
+    print(outcome.summary())
+    for address, reason in outcome.refused.items():
+        print(f"refused: {address}: {reason}", file=sys.stderr)
+    return 0 if outcome.ok else 1
+
+
+def _run_publish(args: argparse.Namespace) -> int:
+    from .publish import publish
+
+    config = _config(args)
+    outcomes = publish(config)
+    for outcome in outcomes:
+        print(outcome.summary())
+    return 0 if all(outcome.ok for outcome in outcomes) else 1
+
+
+def _run_schedule(args: argparse.Namespace) -> int:
+    from .publish import alert_admin, publish
+    from .scheduler import JobOutcome, configure_logging, run_scheduler
+
+    config = _config(args)
+    configure_logging(config.paths.output / "logs", verbose=True)
+
+    def job() -> JobOutcome:
+        outcomes = publish(config)
+        summary = "; ".join(o.summary() for o in outcomes) or "nothing to do"
+        if not all(o.ok for o in outcomes):
+            raise DeliveryPending(summary)
+        return JobOutcome(ok=True, summary=summary)
+
+    return run_scheduler(job, config.schedule, config.paths.output / "logs",
+                         alert=lambda kind, summary: alert_admin(config, kind, summary), once=args.once)
+
+
+class DeliveryPending(BulletinError):
+    """Some recipients could not be reached yet; the next run tries again."""
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    from .scheduler import read_status
+
+    config = _config(args)
+    print(read_status(config.paths.output / "logs"))
     return 0
 
 

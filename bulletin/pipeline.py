@@ -1,16 +1,19 @@
-"""One edition from data to archived PDF, read top to bottom as the list of its stages."""
+"""One edition from data to archive, read top to bottom as the list of its stages."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .archive import edition_folder, pdf_name, replace_folder
+from .archive import (ArchivedEdition, edition_folder, output_hashes, pdf_name, read_edition,
+                      remove_abandoned_builds, sha256_of, store_edition, write_manifest)
 from .brand import Templates, load_brand
 from .config import Config
 from .data import Dataset
@@ -20,14 +23,16 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class BuiltEdition:
+class EditionContent:
+    """What an edition says: its figures and the editor's notes. Same content, same edition."""
+
     quarter: str
     territory: str
     lang: str
-    pdf: Path
-    folder: Path
-    pages: int
     indicators: Indicators
+    indicators_json: str
+    notes: str | None
+    digest: str
 
 
 def build_time() -> dt.datetime:
@@ -38,52 +43,66 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
-def build_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
-                  built_at: dt.datetime | None = None, chart_workers: int = 2) -> BuiltEdition:
-    """Compute, draw, write and compose one edition, then move it into the archive in one step."""
+def edition_content(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str) -> EditionContent:
+    indicators = compute_indicators(dataset.trade, dataset.services, quarter, territory, dataset.warnings)
+    figures = json.dumps(indicators.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    notes_file = config.notes_dir / f"{quarter}.md"
+    notes = notes_file.read_text(encoding="utf-8") if notes_file.is_file() else None
+    digest = hashlib.sha256((figures + "\0" + (notes or "")).encode("utf-8")).hexdigest()
+    return EditionContent(quarter, territory, lang, indicators, figures, notes, digest)
+
+
+def build_edition(config: Config, dataset: Dataset, content: EditionContent, revision: int = 1,
+                  revises: str | None = None, built_at: dt.datetime | None = None,
+                  chart_workers: int = 2) -> ArchivedEdition:
+    """Draw, write and compose one edition in a temporary folder, then move it into the archive."""
     from .archival import make_archival
     from .charts import render_charts
     from .document import DocumentInputs, Edition, compose_pdf
     from .markup import markdown_blocks
     from .narrative import write_narrative
+    from .tables import edition_tables, write_tables
 
     built_at = built_at or build_time()
-    indicators = compute_indicators(dataset.trade, dataset.services, quarter, territory, dataset.warnings)
+    quarter, territory, lang, indicators = content.quarter, content.territory, content.lang, content.indicators
     templates = Templates(config.paths.templates)
     brand = load_brand(config.paths.brand or templates.find("brand/brand.toml").parent)
-    final = edition_folder(config.paths.output, quarter, territory)
+    final = edition_folder(config.paths.output, quarter, territory, lang, revision)
     final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{territory}.building-"))
+    remove_abandoned_builds(final)
+    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
     try:
-        charts = render_charts(indicators, brand, lang, work / "charts" / lang, workers=chart_workers)
-        narrative = write_narrative(indicators, lang, templates)
-        notes_file = config.notes_dir / f"{quarter}.md"
-        edition = Edition(quarter=quarter, territory=territory, lang=lang,
-                          number=dataset.quarters.index(quarter) + 1, published=built_at.date())
+        charts = render_charts(indicators, brand, lang, work / "charts", workers=chart_workers)
+        edition = Edition(quarter=quarter, territory=territory, lang=lang, number=dataset.quarters.index(quarter) + 1,
+                          published=built_at.date(), revision=revision)
         inputs = DocumentInputs(
-            indicators=indicators, narrative=narrative, charts=charts,
+            indicators=indicators, narrative=write_narrative(indicators, lang, templates), charts=charts,
             labels=templates.read_toml(f"{lang}/labels.toml"), brand=brand, edition=edition,
-            notes=markdown_blocks(notes_file.read_text(encoding="utf-8")) if notes_file.is_file() else None,
+            notes=markdown_blocks(content.notes) if content.notes else None,
             services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
             methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
         draft = work / "draft.pdf"
         info = compose_pdf(inputs, draft, built_at)
-        pdf = work / pdf_name(quarter, territory, lang)
+        pdf = work / pdf_name(quarter, territory, lang, revision)
         make_archival(draft, pdf, info, built_at, producer=f"bulletin {__version__}")
         draft.unlink()
-        (work / "indicators.json").write_text(
-            json.dumps(indicators.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        replace_folder(work, final, keep_from_old=lambda p: _other_language(p, lang))
+        (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
+        write_tables(edition_tables(indicators, lang), work, built_at)
+        write_manifest(work, {
+            "quarter": quarter, "territory": territory, "language": lang, "revision": revision,
+            "revises": revises, "version": __version__, "built_at": built_at.isoformat().replace("+00:00", "Z"),
+            "pdf": pdf.name, "pages": info.pages, "title": info.title, "content_sha256": content.digest,
+            "inputs": {str(path): sha256_of(path) for path in _input_files(config, dataset, quarter)},
+            "outputs": output_hashes(work), "deliveries": [],
+        })
+        store_edition(work, final)
     except BaseException:
-        import shutil
         shutil.rmtree(work, ignore_errors=True)
         raise
     log.info("built %s (%d pages)", final / pdf.name, info.pages)
-    return BuiltEdition(quarter=quarter, territory=territory, lang=lang, pdf=final / pdf.name, folder=final,
-                        pages=info.pages, indicators=indicators)
+    return read_edition(final)
 
 
-def _other_language(relative: Path, lang: str) -> bool:
-    """Files of the edition folder that belong to another language's build and must be kept."""
-    from .archive import language_of
-    return language_of(relative) not in (None, lang)
+def _input_files(config: Config, dataset: Dataset, quarter: str) -> list[Path]:
+    notes = config.notes_dir / f"{quarter}.md"
+    return list(dataset.source_files) + ([notes] if notes.is_file() else [])

@@ -32,7 +32,7 @@ def edition(tmp_path_factory):
         out = build(tmp_path_factory.mktemp("it"), monkeypatch)
     finally:
         monkeypatch.undo()
-    pdf = out / "2017Q1" / "ITC4" / "bollettino-hitech-lombardia-2017Q1.pdf"
+    pdf = out / "2017Q1" / "ITC4" / "it-r1" / "bollettino-hitech-lombardia-2017Q1.pdf"
     reader = PdfReader(pdf)
     pages = [page.extract_text() for page in reader.pages]
     return pdf, reader, pages
@@ -46,9 +46,10 @@ def test_archive_folder_holds_pdf_charts_and_indicators(edition):
     pdf, _, _ = edition
     folder = pdf.parent
     assert (folder / "indicators.json").is_file()
-    assert {p.name for p in (folder / "charts" / "it").glob("*.svg")} >= {"trend.svg", "products.svg", "destinations.svg",
+    assert {p.name for p in (folder / "charts").glob("*.svg")} >= {"trend.svg", "products.svg", "destinations.svg",
                                                                           "provinces.svg", "heatmap.svg"}
-    assert not list(folder.parent.glob(".*"))  # no temporary folder left behind
+    assert (folder / "tables.xlsx").is_file() and (folder / "manifest.json").is_file()
+    assert not [p for p in folder.parent.glob(".*") if not p.name.endswith(".lock")]  # no temporary folder left
 
 
 def test_a4_pages_and_enough_of_them(edition):
@@ -120,13 +121,13 @@ def test_header_and_page_x_of_y_on_every_page_but_the_cover(edition):
 
 def test_same_inputs_give_the_same_bytes(edition, tmp_path, monkeypatch):
     pdf, _, _ = edition
-    again = build(tmp_path, monkeypatch) / "2017Q1" / "ITC4" / pdf.name
+    again = build(tmp_path, monkeypatch) / "2017Q1" / "ITC4" / "it-r1" / pdf.name
     assert again.read_bytes() == pdf.read_bytes()
 
 
 def test_english_edition(tmp_path, monkeypatch):
     out = build(tmp_path, monkeypatch, "--lang", "en")
-    pdf = out / "2017Q1" / "ITC4" / "hitech-bulletin-lombardy-2017Q1.pdf"
+    pdf = out / "2017Q1" / "ITC4" / "en-r1" / "hitech-bulletin-lombardy-2017Q1.pdf"
     text = flat(" ".join(page.extract_text() for page in PdfReader(pdf).pages))
     assert "+13.0%" in text and "€3.1 billion" in text and "United States" in text and "Contents" in text
     assert "+13,0%" not in text
@@ -145,7 +146,7 @@ def test_hostile_names_and_notes_print_literally(tmp_path, monkeypatch):
         "## Il commento\n\nUn trimestre **eccezionale** per *Milano* & dintorni <b>non grassetto</b>.\n\n"
         "- primo punto\n- secondo punto con una parolalunghissima" + "x" * 120 + "\n", encoding="utf-8")
     out = build(tmp_path, monkeypatch, data=data)
-    pdf = out / "2017Q1" / "ITC4" / "bollettino-hitech-lombardia-2017Q1.pdf"
+    pdf = out / "2017Q1" / "ITC4" / "it-r1" / "bollettino-hitech-lombardia-2017Q1.pdf"
     text = flat(" ".join(page.extract_text() for page in PdfReader(pdf).pages))
     assert 'R&D <Lab> "Società"' in text
     assert "<font size=40>Big</font> &" in text

@@ -1,0 +1,154 @@
+"""The publishing job: make sure each due edition is archived, then mail it to whoever still lacks it.
+
+Every step is idempotent, so the job can run every day, after a crash, or twice at once (a lock
+per edition serialises the runs): unchanged figures build nothing, an address that received an
+edition is not sent it again, and a revision is mailed only when the configuration says so.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass, field
+
+from .archive import ArchivedEdition, EditionLock, add_delivery, latest_edition
+from .brand import Templates
+from .config import Config
+from .data import Dataset, load_dataset, require_quarter
+from .pipeline import EditionContent, build_edition, edition_content
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EditionOutcome:
+    quarter: str
+    territory: str
+    lang: str
+    revision: int
+    pdf: str
+    built: bool
+    delivered: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.pending
+
+    def summary(self) -> str:
+        parts = [f"{self.quarter} {self.territory} {self.lang} r{self.revision}", "built" if self.built else "archived"]
+        if self.delivered:
+            parts.append(f"sent to {len(self.delivered)}")
+        if self.refused:
+            parts.append(f"refused by {len(self.refused)}")
+        if self.pending:
+            parts.append(f"{len(self.pending)} still pending")
+        if self.note:
+            parts.append(self.note)
+        return ", ".join(parts)
+
+
+def complete_quarters(dataset: Dataset, territory: str) -> list[str]:
+    """Quarters with both flows for the territory and for Italy: the ones an edition can be made of."""
+    from .reference import NATIONAL
+
+    trade = dataset.trade
+    present = trade.groupby(["period", "territory"])["flow"].nunique()
+    return [q for q in dataset.quarters
+            if present.get((q, territory), 0) == 2 and present.get((q, NATIONAL), 0) == 2]
+
+
+def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
+                   rebuild: bool = False) -> tuple[ArchivedEdition, EditionContent, bool]:
+    """The archived edition for these figures: the existing one, or a new build (a new revision
+    if the figures changed after it was sent). Returns the edition, its content and whether it was built."""
+    content = edition_content(config, dataset, quarter, territory, lang)
+    latest = latest_edition(config.paths.output, quarter, territory, lang)
+    if latest is not None and latest.manifest.get("content_sha256") == content.digest and not (rebuild and not latest.sent):
+        return latest, content, False
+    if latest is None:
+        revision, revises = 1, None
+    elif latest.sent:
+        revision, revises = latest.revision + 1, latest.folder.name
+    else:  # never sent: rebuilt in place
+        revision, revises = latest.revision, latest.manifest.get("revises")
+    return build_edition(config, dataset, content, revision=revision, revises=revises), content, True
+
+
+def deliver(config: Config, edition: ArchivedEdition, content: EditionContent, recipients: list[str] | None = None,
+            force: bool = False, dry_run: bool = False) -> EditionOutcome:
+    """Mail the edition to the addresses that have neither received nor refused it (all of them with `force`)."""
+    from .mail import compose_message, edition_letter, new_message_id, recipients_of, send_message
+
+    outcome = EditionOutcome(edition.manifest["quarter"], edition.manifest["territory"], edition.manifest["language"],
+                             edition.revision, str(edition.pdf), built=False)
+    wanted = recipients if recipients is not None else recipients_of(config.mail)
+    done = set() if force else edition.delivered_to | _refused_by(edition)
+    missing = [address for address in wanted if address.lower() not in done]
+    if not missing:
+        outcome.note = "nothing to send"
+        return outcome
+    if dry_run:
+        outcome.note = f"would send to {', '.join(missing)}"
+        return outcome
+    templates = Templates(config.paths.templates)
+    letter = edition_letter(content.indicators, content.lang, templates, edition.pdf, edition.manifest["title"],
+                            config.mail.max_attachment_mb, config.mail.download_url)
+    key = f"{edition.folder.parent.parent.name}.{edition.folder.parent.name}.{edition.folder.name}." \
+          f"{len(edition.manifest.get('deliveries', []))}"
+    message_id = new_message_id(config.mail, key)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    message = compose_message(letter, config.mail, missing, message_id, now)
+    result = send_message(message, missing, config.mail, config.paths.output / "outbox")
+    add_delivery(edition, {"message_id": result.message_id, "at": now.isoformat().replace("+00:00", "Z"),
+                           "requested": missing, "delivered": result.delivered, "refused": result.refused,
+                           "pending": result.pending, "attempts": [asdict(a) for a in result.attempts]})
+    outcome.delivered, outcome.refused, outcome.pending = result.delivered, result.refused, result.pending
+    return outcome
+
+
+def _refused_by(edition: ArchivedEdition) -> set[str]:
+    return {address.lower() for record in edition.manifest.get("deliveries", []) for address in record["refused"]}
+
+
+def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
+    """The daily job: for each configured territory and language, the newest complete quarter
+    (or `quarter`) is archived and sent to whoever still lacks it."""
+    dataset = load_dataset(config.paths.data)
+    outcomes = []
+    for territory in config.edition.territories:
+        due = quarter or (complete_quarters(dataset, territory) or [None])[-1]
+        if due is None:
+            log.warning("no complete quarter for %s in the data", territory)
+            continue
+        require_quarter(dataset, due, config.paths.data)
+        for lang in config.edition.languages:
+            with EditionLock(config.paths.output, due, territory, lang):
+                edition, content, built = ensure_edition(config, dataset, due, territory, lang)
+                if edition.revision > 1 and not config.schedule.send_revisions:
+                    outcome = EditionOutcome(due, territory, lang, edition.revision, str(edition.pdf), built,
+                                             note="revision archived, not sent (schedule.send_revisions = false)")
+                else:
+                    outcome = deliver(config, edition, content)
+                    outcome.built = built
+            log.info("%s", outcome.summary())
+            outcomes.append(outcome)
+    return outcomes
+
+
+def alert_admin(config: Config, kind: str, summary: str) -> None:
+    """Tell the administrator that a run failed; one message per failure kind (the scheduler decides)."""
+    from email.message import EmailMessage
+
+    from .mail import new_message_id, send_message
+
+    if not config.mail.admin:
+        return
+    message = EmailMessage()
+    message["From"] = config.mail.sender
+    message["To"] = config.mail.admin
+    message["Subject"] = f"[bulletin] run failed: {kind}"
+    message["Message-ID"] = new_message_id(config.mail, f"alert.{kind}.{dt.datetime.now().timestamp()}")
+    message.set_content(f"The publishing job failed.\n\n{summary}\n\nSee output/logs/bulletin.log for details.\n")
+    send_message(message, [config.mail.admin], config.mail, config.paths.output / "outbox")

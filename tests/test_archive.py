@@ -1,0 +1,176 @@
+"""The archive: manifest, no rebuild of unchanged figures, revisions, verification, locks, crashes."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bulletin.archive import (ArchiveError, EditionLock, add_delivery, edition_folder, latest_edition, read_edition,
+                              sha256_of, verify)
+from bulletin.cli import main
+from conftest import SAMPLE_DATA
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A copy of the sample data and an empty archive, with fixed build dates."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1490000000")
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(SAMPLE_DATA, tmp_path / "data")
+    return tmp_path
+
+
+def build(workspace, *extra) -> int:
+    return main(["build", "--data", str(workspace / "data"), "--out", str(workspace / "output"), *extra])
+
+
+def revise_2017q1_value(workspace, factor: float = 1.01) -> None:
+    """What an ISTAT revision looks like: one Milano value of 2017Q1 changes (region and Italy follow)."""
+    path = workspace / "data" / "trade" / "2017Q1.csv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    for index, line in enumerate(lines):
+        period, flow, territory, product, partner, value = line.split(",")
+        if (flow, product, partner) == ("export", "21.2", "US") and territory in ("IT", "ITC4", "ITC4C"):
+            lines[index] = ",".join([period, flow, territory, product, partner, str(int(int(value) * factor))])
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+
+
+def test_manifest_records_inputs_outputs_and_pages(workspace):
+    assert build(workspace) == 0
+    edition = latest_edition(workspace / "output", "2017Q1", "ITC4", "it")
+    manifest = edition.manifest
+    assert (manifest["quarter"], manifest["territory"], manifest["language"], manifest["revision"]) == \
+        ("2017Q1", "ITC4", "it", 1)
+    assert manifest["built_at"] == "2017-03-20T08:53:20Z" and manifest["pages"] >= 10
+    assert manifest["pdf"] == "bollettino-hitech-lombardia-2017Q1.pdf"
+    inputs = {os.path.basename(path): digest for path, digest in manifest["inputs"].items()}
+    assert inputs["2017Q1.csv.gz"] == sha256_of(workspace / "data" / "trade" / "2017Q1.csv.gz")
+    assert "services.csv" in inputs and len(inputs) == 18
+    assert manifest["outputs"][manifest["pdf"]] == sha256_of(edition.pdf)
+    assert {"indicators.json", "tables.xlsx", "tables/prodotti.csv", "charts/products.svg"} <= set(manifest["outputs"])
+    assert manifest["deliveries"] == []
+
+
+def test_tables_workbook_has_a_sheet_per_table(workspace):
+    from openpyxl import load_workbook
+
+    build(workspace)
+    edition = latest_edition(workspace / "output", "2017Q1", "ITC4", "it")
+    workbook = load_workbook(edition.folder / "tables.xlsx")
+    assert {"prodotti", "paesi", "aree", "province", "andamento", "servizi"} <= set(workbook.sheetnames)
+    products = list(workbook["prodotti"].values)
+    assert products[0][:3] == ("rango", "codice", "nome") and products[1][1] == "21.2"
+    figures = json.loads((edition.folder / "indicators.json").read_text())
+    assert products[1][3] == figures["products"][0]["value_eur"]
+
+
+def test_unchanged_figures_build_nothing(workspace, capsys):
+    build(workspace)
+    folder = edition_folder(workspace / "output", "2017Q1", "ITC4", "it", 1)
+    before = sha256_of(folder / "manifest.json")
+    capsys.readouterr()
+    assert build(workspace) == 0
+    assert "not rebuilt" in capsys.readouterr().err
+    assert sha256_of(folder / "manifest.json") == before
+    assert not (folder.parent / "it-r2").exists()
+
+
+def test_changed_figures_after_sending_make_a_revision(workspace):
+    build(workspace)
+    output = workspace / "output"
+    first = latest_edition(output, "2017Q1", "ITC4", "it")
+    add_delivery(first, {"message_id": "<m@x>", "at": "2017-03-20T09:00:00Z", "requested": ["a@example.org"],
+                         "delivered": ["a@example.org"], "refused": {}, "pending": [], "attempts": []})
+    first_pdf = sha256_of(first.pdf)
+    revise_2017q1_value(workspace)
+    assert build(workspace) == 0
+    second = latest_edition(output, "2017Q1", "ITC4", "it")
+    assert second.revision == 2 and second.manifest["revises"] == "it-r1"
+    assert second.pdf.name == "bollettino-hitech-lombardia-2017Q1-r2.pdf"
+    assert sha256_of(first.pdf) == first_pdf  # the sent edition is untouched
+    assert verify(output) == []
+
+
+def test_changed_figures_before_sending_rebuild_in_place(workspace):
+    build(workspace)
+    revise_2017q1_value(workspace)
+    build(workspace)
+    output = workspace / "output"
+    assert latest_edition(output, "2017Q1", "ITC4", "it").revision == 1
+    assert not edition_folder(output, "2017Q1", "ITC4", "it", 2).exists()
+
+
+def test_verify_finds_changed_and_missing_files(workspace, capsys):
+    build(workspace)
+    assert main(["archive", "verify", "--out", str(workspace / "output")]) == 0
+    edition = latest_edition(workspace / "output", "2017Q1", "ITC4", "it")
+    (edition.folder / "charts" / "trend.svg").unlink()
+    with open(edition.pdf, "ab") as stream:
+        stream.write(b"tampered")
+    capsys.readouterr()
+    assert main(["archive", "verify", "--out", str(workspace / "output")]) == 1
+    out = capsys.readouterr().out
+    assert "charts/trend.svg: missing" in out and f"{edition.pdf.name}: changed" in out
+
+
+def test_archive_lists_editions(workspace, capsys):
+    build(workspace)
+    capsys.readouterr()
+    assert main(["archive", "--out", str(workspace / "output")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["quarter", "territory", "lang", "rev"]
+    assert lines[1].split()[:5] == ["2017Q1", "ITC4", "it", "1", str(read_edition(
+        edition_folder(workspace / "output", "2017Q1", "ITC4", "it", 1)).manifest["pages"])]
+    assert lines[1].split()[-2:] == ["0", "archived"]
+
+
+def test_a_held_lock_makes_a_second_writer_give_up_with_a_message(tmp_path):
+    with EditionLock(tmp_path, "2017Q1", "ITC4", "it"):
+        with pytest.raises(ArchiveError, match="another run is writing this edition"):
+            with EditionLock(tmp_path, "2017Q1", "ITC4", "it", timeout=0.2):
+                pass
+
+
+def test_a_lock_left_by_a_killed_process_is_free(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from bulletin.archive import EditionLock\n"
+        f"lock = EditionLock(Path({str(tmp_path)!r}), '2017Q1', 'ITC4', 'it'); lock.__enter__()\n"
+        "print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    with EditionLock(tmp_path, "2017Q1", "ITC4", "it", timeout=1):
+        pass
+
+
+def test_paths_cannot_escape_the_archive(tmp_path):
+    for quarter, territory in (("../../etc", "ITC4"), ("2017Q1", "../../etc"), ("2017Q5", "ITC4")):
+        with pytest.raises(ArchiveError, match="not an edition"):
+            edition_folder(tmp_path, quarter, territory, "it", 1)
+
+
+def test_a_build_killed_midway_leaves_the_archive_consistent(workspace):
+    build(workspace)
+    output = workspace / "output"
+    good = sha256_of(latest_edition(output, "2017Q1", "ITC4", "it").pdf)
+    revise_2017q1_value(workspace)  # so that the next build really rebuilds
+    process = subprocess.Popen([sys.executable, "-m", "bulletin.cli", "build", "--data", str(workspace / "data"),
+                                "--out", str(output)], cwd=workspace)
+    deadline = time.monotonic() + 30
+    while not list((output / "2017Q1" / "ITC4").glob(".it-r1.building-*/charts/*.svg")):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert verify(output) == []
+    assert sha256_of(latest_edition(output, "2017Q1", "ITC4", "it").pdf) == good
+    assert build(workspace) == 0  # the rerun finishes the job and clears the abandoned folder
+    assert not list((output / "2017Q1" / "ITC4").glob(".it-r1.building-*"))
+    assert verify(output) == [] and sha256_of(latest_edition(output, "2017Q1", "ITC4", "it").pdf) != good
