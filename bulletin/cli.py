@@ -304,8 +304,9 @@ def _run_status(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command != "schedule":  # the scheduler sets up its own console and rotating file logs
+        logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if getattr(args, "territory", None) not in (None, "all"):
         from .reference import TERRITORIES
         if args.territory not in TERRITORIES:

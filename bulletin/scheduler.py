@@ -26,7 +26,6 @@ import re
 import signal
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
@@ -315,7 +314,7 @@ def _install_signal_handlers(stop: threading.Event) -> dict[int, Any]:
 
 def run_scheduler(job: Callable[[], JobOutcome], config: ScheduleConfig, state_dir: Path,
                   alert: Callable[[str, str], None] | None = None, once: bool = False,
-                  now: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] = time.sleep,
+                  now: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] | None = None,
                   stop: threading.Event | None = None) -> int:
     """Run the job now (catching up on whatever is due), then daily at `config.at`; return 0.
 
@@ -326,6 +325,7 @@ def run_scheduler(job: Callable[[], JobOutcome], config: ScheduleConfig, state_d
     """
     next_run_time(config.at, config.timezone, now())  # a bad time or zone fails here, at start
     stop = stop if stop is not None else threading.Event()
+    sleep = sleep or stop.wait  # waiting on the stop event ends the wait as soon as a signal sets it
     previous_handlers = _install_signal_handlers(stop)
     outcomes: list[JobOutcome] = []
 
