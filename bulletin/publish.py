@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
 
-from .archive import ArchivedEdition, EditionLock, add_delivery, latest_edition
+from .archive import ArchivedEdition, EditionLock, add_delivery, all_editions, latest_edition
 from .brand import Templates
 from .config import Config
 from .data import Dataset, load_dataset, require_quarter
@@ -113,28 +113,43 @@ def _refused_by(edition: ArchivedEdition) -> set[str]:
 
 
 def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
-    """The daily job: for each configured territory and language, the newest complete quarter
-    (or `quarter`) is archived and sent to whoever still lacks it."""
+    """The daily job, for each configured territory and language.
+
+    The newest complete quarter (or `quarter`) is archived and sent to whoever still lacks it.
+    Quarters already in the archive are checked for revised figures: a changed one gets a new
+    revision, mailed only if `schedule.send_revisions`; they are never mailed to new subscribers.
+    """
     dataset = load_dataset(config.paths.data)
     outcomes = []
     for territory in config.edition.territories:
-        due = quarter or (complete_quarters(dataset, territory) or [None])[-1]
-        if due is None:
+        newest = quarter or (complete_quarters(dataset, territory) or [None])[-1]
+        if newest is None:
             log.warning("no complete quarter for %s in the data", territory)
             continue
-        require_quarter(dataset, due, config.paths.data)
+        require_quarter(dataset, newest, config.paths.data)
         for lang in config.edition.languages:
-            with EditionLock(config.paths.output, due, territory, lang):
-                edition, content, built = ensure_edition(config, dataset, due, territory, lang)
-                if edition.revision > 1 and not config.schedule.send_revisions:
-                    outcome = EditionOutcome(due, territory, lang, edition.revision, str(edition.pdf), built,
-                                             note="revision archived, not sent (schedule.send_revisions = false)")
-                else:
-                    outcome = deliver(config, edition, content)
-                    outcome.built = built
-            log.info("%s", outcome.summary())
-            outcomes.append(outcome)
+            published = {e.manifest["quarter"] for e in all_editions(config.paths.output)
+                         if (e.manifest["territory"], e.manifest["language"]) == (territory, lang)}
+            for due in sorted((published & set(dataset.quarters)) | {newest}):
+                outcome = _publish_one(config, dataset, due, territory, lang, current=due == newest)
+                if outcome is not None:
+                    log.info("%s", outcome.summary())
+                    outcomes.append(outcome)
     return outcomes
+
+
+def _publish_one(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
+                 current: bool) -> EditionOutcome | None:
+    with EditionLock(config.paths.output, quarter, territory, lang):
+        edition, content, built = ensure_edition(config, dataset, quarter, territory, lang)
+        if not current and not built:
+            return None  # an earlier quarter whose figures did not change
+        if edition.revision > 1 and not config.schedule.send_revisions:
+            return EditionOutcome(quarter, territory, lang, edition.revision, str(edition.pdf), built,
+                                  note="revision archived, not sent (schedule.send_revisions = false)")
+        outcome = deliver(config, edition, content)
+        outcome.built = built
+        return outcome
 
 
 def alert_admin(config: Config, kind: str, summary: str) -> None:

@@ -78,7 +78,8 @@ def test_indicators_command_prints_the_json_contract(capsys):
                                              "share_of_region_pct", "top_export_product"}
 
 
-@pytest.mark.parametrize("command", [[], ["data", "check"], ["data", "import"], ["indicators"], ["build"]])
+@pytest.mark.parametrize("command", [[], ["data", "check"], ["data", "import"], ["indicators"], ["build"], ["archive"],
+                                     ["send"], ["publish"], ["schedule"], ["status"]])
 def test_every_command_has_help_with_an_example(command):
     result = subprocess.run([sys.executable, "-m", "bulletin.cli", *command, "--help"],
                             capture_output=True, text=True, check=True)
