@@ -167,3 +167,16 @@ def test_two_concurrent_publish_runs_make_one_edition_and_one_delivery(site):
     assert len(all_editions(folder / "output")) == 1
     assert len(latest_edition(folder / "output", "2017Q1", "ITC4", "it").manifest["deliveries"]) == 1
 
+
+
+def test_admin_alert_is_a_message_to_the_admin(tmp_path):
+    from bulletin.config import load_config
+    from bulletin.publish import alert_admin
+
+    (tmp_path / "bulletin.toml").write_text('[mail]\nadmin = "ops@example.org"\n', encoding="utf-8")
+    config = load_config(tmp_path / "bulletin.toml")
+    alert_admin(config, "DataError", "data/trade/2017Q2.csv:3: column 'flow': unknown flow")
+    [written] = (tmp_path / "output" / "outbox").glob("*.eml")
+    message = email.message_from_bytes(written.read_bytes())
+    assert message["To"] == "ops@example.org" and "DataError" in message["Subject"]
+    assert "column 'flow': unknown flow" in message.get_payload()
