@@ -20,7 +20,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from . import reference
-from .data import write_atomically
+from .files import write_atomically
 from .errors import BulletinError
 
 MANIFEST = "manifest.json"

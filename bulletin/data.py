@@ -9,9 +9,7 @@ import csv
 import gzip
 import io
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pandas as pd
 
 from . import reference
 from .errors import DataError, Problem
+from .files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -367,18 +366,3 @@ def write_trade_file(path: Path, rows: pd.DataFrame) -> None:
 
 def _format_value(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write to a temporary file in the same folder, flush to disk, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

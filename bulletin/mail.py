@@ -12,11 +12,9 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from . import formatting
 from .brand import Templates
 from .config import MailConfig
 from .errors import BulletinError, ConfigError
+from .files import write_atomically
 from .indicators import Indicators, RankedItem
 
 log = logging.getLogger(__name__)
@@ -484,17 +483,7 @@ def _write_outbox(message: EmailMessage, recipients: list[str], outbox: Path, me
     target = outbox / f"{re.sub(r'[^A-Za-z0-9.@_-]+', '_', message_id.strip('<>')) or 'message'}.eml"
     at = _iso(now())
     try:
-        outbox.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=outbox, prefix=".", suffix=".eml.tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(message.as_bytes())
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(target, message.as_bytes())
     except OSError as exc:
         raise MailError(f"cannot write {target}: {exc.strerror or exc}") from None
     attempt = Attempt(at=at, number=1, recipients=list(recipients), result="written", detail=str(target))

@@ -21,10 +21,8 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
-import os
 import re
 import signal
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +34,7 @@ from zoneinfo import ZoneInfo
 import schedule
 
 from .config import ScheduleConfig
+from .files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -156,19 +155,7 @@ def next_run_time(at: str, timezone: str, after: datetime) -> datetime:
 # --- one run ---------------------------------------------------------------------------------------
 
 def _write_json_atomically(path: Path, data: Any) -> None:
-    """Write via a temporary file and rename, so a reader or a crash never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2, ensure_ascii=False)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _read_json(path: Path) -> Any | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,10 @@ def sample():
 
     dataset = load_dataset(SAMPLE_DATA)
     return dataset, compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

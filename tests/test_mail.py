@@ -10,7 +10,6 @@ import email.policy
 import html
 import logging
 import re
-import socket
 import string
 import tomllib
 import traceback
@@ -20,6 +19,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+
+from conftest import free_port
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from reportlab.pdfgen import canvas
@@ -72,12 +73,6 @@ class Recorder:
             return self.data_reply
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import email
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -12,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from bulletin.archive import all_editions, latest_edition, verify
 from bulletin.cli import main
-from conftest import REPO, SAMPLE_DATA
+from conftest import REPO, SAMPLE_DATA, free_port
 
 
 class Recorder:
@@ -24,12 +23,6 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
