@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ SERVICES_KEY = ["period", "provider", "service"]
 FLOWS = ("export", "import")
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 MAX_PROBLEMS = 200
+CACHE_FOLDER = ".cache"
 
 
 @dataclass
@@ -81,20 +84,74 @@ def load_dataset(data_dir: Path) -> Dataset:
     if not files:
         raise DataError([Problem(str(data_dir / "trade"), None, None,
                                  "no trade files found (expected *.csv or *.csv.gz)")])
-    warnings: list[str] = []
-    trade = _read_trade_rows(files, problems, warnings)
+    cache = _cache_path(data_dir, files)
+    cached = _read_cache(cache)
+    if cached is not None:
+        trade, warnings = cached
+    else:
+        warnings = []
+        trade = _read_trade_rows(files, problems, warnings).drop(columns=["_file", "_line"])
     services_path = services_file(data_dir)
     services = _empty_services()
     if services_path.exists():
         services = _read_services_file(services_path, problems)
     if problems:
         raise DataError(problems[:MAX_PROBLEMS] + _overflow(problems))
+    if cached is None:
+        _write_cache(cache, trade, warnings)
     for warning in warnings:
         log.warning(warning)
     sources = files + ([services_path] if services_path.exists() else [])
-    return Dataset(trade=trade.drop(columns=["_file", "_line"]),
+    return Dataset(trade=trade,
                    services=services.drop(columns=["_file", "_line"], errors="ignore"),
                    source_files=sources, warnings=warnings)
+
+
+CACHE_FORMAT = "1"  # bump when validation or the cached columns change
+
+
+def _cache_path(data_dir: Path, files: list[Path]) -> Path:
+    """The cache file for exactly these trade files: named by the hash of their names and bytes."""
+    digest = hashlib.sha256(f"bulletin-trade-cache {CACHE_FORMAT}\n".encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return data_dir / CACHE_FOLDER / f"trade-{digest.hexdigest()[:32]}.parquet"
+
+
+def _read_cache(path: Path) -> tuple[pd.DataFrame, list[str]] | None:
+    """Validated trade rows from the columnar cache, or None if there is no usable cache."""
+    if not path.is_file():
+        return None
+    try:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        warnings = json.loads((table.schema.metadata or {}).get(b"bulletin.warnings", b"[]"))
+        return table.to_pandas(), warnings
+    except (OSError, ValueError) as exc:  # a damaged cache is only a slower load: rebuild it
+        log.warning("ignoring unreadable data cache %s: %s", path, exc)
+        return None
+
+
+def _write_cache(path: Path, trade: pd.DataFrame, warnings: list[str]) -> None:
+    """Keep the validated rows as Parquet beside the data; an old cache of other files goes."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(trade, preserve_index=False)
+        metadata = {**(table.schema.metadata or {}), b"bulletin.warnings": json.dumps(warnings).encode()}
+        buffer = pa.BufferOutputStream()
+        pq.write_table(table.replace_schema_metadata(metadata), buffer)
+        write_atomically(path, buffer.getvalue().to_pybytes())
+        for stale in path.parent.glob("trade-*.parquet"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only data folder still works, only without the cache
+        log.warning("cannot write the data cache %s: %s", path, exc)
 
 
 def _read_trade_rows(files: list[Path], problems: list[Problem], warnings: list[str]) -> pd.DataFrame:
