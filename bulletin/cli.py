@@ -72,10 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "indicators.json and manifest.json. Unchanged figures build nothing; figures that "
                     "changed after the edition was sent make a new revision. With no options: the latest "
                     "quarter in the data, Lombardia, in Italian.",
-        epilog="examples:\n  bulletin build\n  bulletin build --quarter 2017Q1 --territory ITC4 --lang en --out /srv/bulletin",
+        epilog="examples:\n  bulletin build\n  bulletin build --quarter 2017Q1 --territory ITC4 --lang en --out /srv/bulletin\n"
+               "  bulletin build --territory all",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest in the data)")
-    build.add_argument("--territory", help="NUTS code (default: the first in edition.territories, ITC4)")
+    build.add_argument("--territory", help="NUTS code, or 'all' for the region and each of its provinces "
+                                           "(default: the first in edition.territories, ITC4)")
+    build.add_argument("--workers", type=int, help="processes for --territory all (default: all cores)")
     build.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages, it)")
     build.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
     build.add_argument("--rebuild", action="store_true",
@@ -206,6 +209,8 @@ def _run_build(args: argparse.Namespace) -> int:
 
     config = _config(args)
     dataset, quarter = _dataset_and_quarter(config, args.quarter)
+    if args.territory == "all" or (args.territory is None and "all" in config.edition.territories):
+        return _build_all(config, dataset, quarter, args)
     territory, lang = _edition_key(config, args)
     with EditionLock(config.paths.output, quarter, territory, lang):
         edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild)
@@ -213,6 +218,46 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"unchanged since it was built on {edition.manifest['built_at']}: not rebuilt", file=sys.stderr)
     print(edition.pdf)
     return 0
+
+
+def _build_all(config: Config, dataset, quarter: str, args: argparse.Namespace) -> int:
+    """Every edition of the quarter on all cores, with progress on stderr and a summary at the end."""
+    import os
+    import time
+
+    from .publish import build_editions, expand_territories
+
+    territories = expand_territories(dataset, ["all", *config.edition.territories])
+    languages = [args.lang] if args.lang else list(config.edition.languages)
+    started = time.perf_counter()
+    results = build_editions(config, dataset, quarter, territories, languages, workers=args.workers or os.cpu_count() or 1,
+                             progress=_progress)
+    print(file=sys.stderr)
+    header = ("edition", "pages", "seconds", "result")
+    rows = [(f"{r.quarter} {r.territory} {r.lang}", str(r.pages) if r.pages else "-", f"{r.seconds:.1f}",
+             "failed: " + r.error.splitlines()[0] if r.error else ("built" if r.built else "unchanged"))
+            for r in results]
+    _print_table(header, rows)
+    failed = [r for r in results if r.error]
+    print(f"{len(results) - len(failed)} of {len(results)} editions in {time.perf_counter() - started:.1f} s"
+          + (f"; failed: {', '.join(f'{r.territory} {r.lang}' for r in failed)}" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _progress(done: int, total: int, result) -> None:
+    width = 30
+    filled = width * done // total
+    line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} editions ({result.territory} {result.lang})"
+    if sys.stderr.isatty():
+        print("\r" + line, end="", file=sys.stderr, flush=True)
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 def _run_archive(args: argparse.Namespace) -> int:
@@ -237,9 +282,7 @@ def _run_archive(args: argparse.Namespace) -> int:
             status = "pending"
         rows.append((m["quarter"], m["territory"], m["language"], str(edition.revision), str(m["pages"]),
                      f"{size / 1e6:.1f} MB", m["built_at"], str(len(edition.delivered_to)), status))
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    _print_table(header, rows)
     return 0
 
 

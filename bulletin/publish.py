@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
 
 from .archive import ArchivedEdition, EditionLock, add_delivery, all_editions, latest_edition
 from .brand import Templates
@@ -60,7 +61,7 @@ def complete_quarters(dataset: Dataset, territory: str) -> list[str]:
 
 
 def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
-                   rebuild: bool = False) -> tuple[ArchivedEdition, EditionContent, bool]:
+                   rebuild: bool = False, chart_workers: int = 2) -> tuple[ArchivedEdition, EditionContent, bool]:
     """The archived edition for these figures: the existing one, or a new build (a new revision
     if the figures changed after it was sent). Returns the edition, its content and whether it was built."""
     content = edition_content(config, dataset, quarter, territory, lang)
@@ -73,7 +74,8 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
         revision, revises = latest.revision + 1, latest.folder.name
     else:  # never sent: rebuilt in place
         revision, revises = latest.revision, latest.manifest.get("revises")
-    return build_edition(config, dataset, content, revision=revision, revises=revises), content, True
+    edition = build_edition(config, dataset, content, revision=revision, revises=revises, chart_workers=chart_workers)
+    return edition, content, True
 
 
 def deliver(config: Config, edition: ArchivedEdition, content: EditionContent, recipients: list[str] | None = None,
@@ -121,7 +123,7 @@ def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
     """
     dataset = load_dataset(config.paths.data)
     outcomes = []
-    for territory in config.edition.territories:
+    for territory in expand_territories(dataset, config.edition.territories):
         newest = quarter or (complete_quarters(dataset, territory) or [None])[-1]
         if newest is None:
             log.warning("no complete quarter for %s in the data", territory)
@@ -167,3 +169,90 @@ def alert_admin(config: Config, kind: str, summary: str) -> None:
     message["Message-ID"] = new_message_id(config.mail, f"alert.{kind}.{dt.datetime.now().timestamp()}")
     message.set_content(f"The publishing job failed.\n\n{summary}\n\nSee output/logs/bulletin.log for details.\n")
     send_message(message, [config.mail.admin], config.mail, config.paths.output / "outbox")
+
+
+def expand_territories(dataset: Dataset, requested: Sequence[str]) -> list[str]:
+    """The territories to publish; "all" adds, for each requested region (or each region in the
+    data when none is named), the region itself and every one of its provinces present in the data."""
+    from .reference import TERRITORIES, provinces_of
+
+    named = [code for code in requested if code != "all"]
+    if "all" not in requested:
+        return list(dict.fromkeys(named))
+    present = set(dataset.trade["territory"].unique())
+    regions = [code for code in named if TERRITORIES[code].level == "region"] or \
+        sorted(code for code in present if TERRITORIES[code].level == "region")
+    expanded = [code for region in regions for code in [region, *provinces_of(region)] if code in present]
+    return list(dict.fromkeys(expanded + named))
+
+
+@dataclass
+class BuildResult:
+    quarter: str
+    territory: str
+    lang: str
+    pdf: str = ""
+    pages: int = 0
+    seconds: float = 0.0
+    built: bool = False
+    error: str = ""
+
+
+# The configuration and data of a many-editions build, inherited by forked workers instead of
+# being pickled to each of them.
+_SHARED: dict = {}
+
+
+def build_editions(config: Config, dataset: Dataset, quarter: str, territories: list[str], languages: list[str],
+                   workers: int, progress: Callable[[int, int, BuildResult], None] | None = None) -> list[BuildResult]:
+    """Build every (territory, language) edition of a quarter on a pool of processes.
+
+    One edition failing does not stop the others: its result carries the error. Each worker draws
+    its charts itself (the pool already uses every core).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    keys = [(territory, lang) for territory in territories for lang in languages]
+    _SHARED.update(config=config, dataset=dataset, quarter=quarter)
+    results: list[BuildResult] = []
+    try:
+        if workers <= 1 or len(keys) == 1:
+            for key in keys:
+                results.append(_build_one(key))
+                if progress:
+                    progress(len(results), len(keys), results[-1])
+        else:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=min(workers, len(keys)), mp_context=context) as pool:
+                futures = [pool.submit(_build_one, key) for key in keys]
+                for future in as_completed(futures):
+                    results.append(future.result())
+                    if progress:
+                        progress(len(results), len(keys), results[-1])
+    finally:
+        _SHARED.clear()
+    order = {key: index for index, key in enumerate(keys)}
+    return sorted(results, key=lambda r: order[(r.territory, r.lang)])
+
+
+def _build_one(key: tuple[str, str]) -> BuildResult:
+    import time
+
+    from .errors import BulletinError
+
+    config, dataset, quarter = _SHARED["config"], _SHARED["dataset"], _SHARED["quarter"]
+    territory, lang = key
+    result = BuildResult(quarter, territory, lang)
+    started = time.perf_counter()
+    try:
+        with EditionLock(config.paths.output, quarter, territory, lang):
+            edition, _, result.built = ensure_edition(config, dataset, quarter, territory, lang, chart_workers=1)
+        result.pdf, result.pages = str(edition.pdf), int(edition.manifest["pages"])
+    except BulletinError as exc:
+        result.error = str(exc)
+    except Exception as exc:  # reported in the summary; the other editions go on
+        log.exception("edition %s %s %s failed", quarter, territory, lang)
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.perf_counter() - started
+    return result

@@ -91,3 +91,30 @@ def test_unknown_territory_is_refused(capsys):
         main(["indicators", "--territory", "../../etc"])
     assert exit_info.value.code == 2
     assert "unknown territory '../../etc'" in capsys.readouterr().err
+
+
+def test_build_all_makes_the_region_and_every_province_and_reports_a_failure(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    output = tmp_path / "output"
+    (output / "2017Q1").mkdir(parents=True)
+    (output / "2017Q1" / "ITC41").write_text("not a folder")  # Varese's edition cannot be written
+    code = main(["build", "--territory", "all", "--workers", "2", "--data", str(SAMPLE_DATA), "--out", str(output)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "12 of 13 editions" in captured.err and "failed: ITC41 it" in captured.err
+    rows = [line.split() for line in captured.out.splitlines()[1:]]
+    assert [row[1] for row in rows] == ["ITC4", "ITC41", "ITC42", "ITC43", "ITC44", "ITC46", "ITC47", "ITC48",
+                                        "ITC49", "ITC4A", "ITC4B", "ITC4C", "ITC4D"]
+    assert rows[1][5] == "failed:" and all(row[5] == "built" for row in rows if row[1] != "ITC41")
+    assert len(list(output.glob("2017Q1/*/it-r1/*.pdf"))) == 12
+
+
+def test_expand_territories():
+    from bulletin.data import load_dataset
+    from bulletin.publish import expand_territories
+
+    dataset = load_dataset(SAMPLE_DATA)
+    assert expand_territories(dataset, ["ITC4"]) == ["ITC4"]
+    everything = expand_territories(dataset, ["all"])
+    assert everything[0] == "ITC4" and len(everything) == 13 and "IT" not in everything
+    assert expand_territories(dataset, ["all", "ITC4C"]) == everything
