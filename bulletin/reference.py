@@ -37,21 +37,148 @@ class Product:
         return self.name_it if lang == "it" else self.name_en
 
 
-_TERRITORY_ROWS = (
-    ("IT", "Italia", "Italy", "country", None),
-    ("ITC4", "Lombardia", "Lombardy", "region", "IT"),
-    ("ITC41", "Varese", "Varese", "province", "ITC4"),
-    ("ITC42", "Como", "Como", "province", "ITC4"),
-    ("ITC43", "Lecco", "Lecco", "province", "ITC4"),
-    ("ITC44", "Sondrio", "Sondrio", "province", "ITC4"),
-    ("ITC46", "Bergamo", "Bergamo", "province", "ITC4"),
-    ("ITC47", "Brescia", "Brescia", "province", "ITC4"),
-    ("ITC48", "Pavia", "Pavia", "province", "ITC4"),
-    ("ITC49", "Lodi", "Lodi", "province", "ITC4"),
-    ("ITC4A", "Cremona", "Cremona", "province", "ITC4"),
-    ("ITC4B", "Mantova", "Mantua", "province", "ITC4"),
-    ("ITC4C", "Milano", "Milan", "province", "ITC4"),
-    ("ITC4D", "Monza e della Brianza", "Monza and Brianza", "province", "ITC4"),
+# NUTS 2021 (Commission Regulation (EU) 2019/1755): Italy, its 21 NUTS-2 regions (the two
+# autonomous provinces of Trentino-Alto Adige are regions of their own) and its 107 NUTS-3
+# provinces, each after its region. Italian names are Eurostat's; English names use the
+# customary English form where there is one (Milan, Apulia), else the Italian name.
+_REGION_ROWS = (
+    ("ITC1", "Piemonte", "Piedmont"),
+    ("ITC2", "Valle d'Aosta/Vallée d'Aoste", "Aosta Valley"),
+    ("ITC3", "Liguria", "Liguria"),
+    ("ITC4", "Lombardia", "Lombardy"),
+    ("ITF1", "Abruzzo", "Abruzzo"),
+    ("ITF2", "Molise", "Molise"),
+    ("ITF3", "Campania", "Campania"),
+    ("ITF4", "Puglia", "Apulia"),
+    ("ITF5", "Basilicata", "Basilicata"),
+    ("ITF6", "Calabria", "Calabria"),
+    ("ITG1", "Sicilia", "Sicily"),
+    ("ITG2", "Sardegna", "Sardinia"),
+    ("ITH1", "Provincia Autonoma di Bolzano/Bozen", "Autonomous Province of Bolzano/Bozen"),
+    ("ITH2", "Provincia Autonoma di Trento", "Autonomous Province of Trento"),
+    ("ITH3", "Veneto", "Veneto"),
+    ("ITH4", "Friuli-Venezia Giulia", "Friuli-Venezia Giulia"),
+    ("ITH5", "Emilia-Romagna", "Emilia-Romagna"),
+    ("ITI1", "Toscana", "Tuscany"),
+    ("ITI2", "Umbria", "Umbria"),
+    ("ITI3", "Marche", "Marche"),
+    ("ITI4", "Lazio", "Lazio"),
+)
+# (code, Italian name, English name); the region is the code without its last character.
+_PROVINCE_ROWS = (
+    ("ITC11", "Torino", "Turin"),
+    ("ITC12", "Vercelli", "Vercelli"),
+    ("ITC13", "Biella", "Biella"),
+    ("ITC14", "Verbano-Cusio-Ossola", "Verbano-Cusio-Ossola"),
+    ("ITC15", "Novara", "Novara"),
+    ("ITC16", "Cuneo", "Cuneo"),
+    ("ITC17", "Asti", "Asti"),
+    ("ITC18", "Alessandria", "Alessandria"),
+    ("ITC20", "Valle d'Aosta/Vallée d'Aoste", "Aosta Valley"),
+    ("ITC31", "Imperia", "Imperia"),
+    ("ITC32", "Savona", "Savona"),
+    ("ITC33", "Genova", "Genoa"),
+    ("ITC34", "La Spezia", "La Spezia"),
+    ("ITC41", "Varese", "Varese"),
+    ("ITC42", "Como", "Como"),
+    ("ITC43", "Lecco", "Lecco"),
+    ("ITC44", "Sondrio", "Sondrio"),
+    ("ITC46", "Bergamo", "Bergamo"),
+    ("ITC47", "Brescia", "Brescia"),
+    ("ITC48", "Pavia", "Pavia"),
+    ("ITC49", "Lodi", "Lodi"),
+    ("ITC4A", "Cremona", "Cremona"),
+    ("ITC4B", "Mantova", "Mantua"),
+    ("ITC4C", "Milano", "Milan"),
+    ("ITC4D", "Monza e della Brianza", "Monza and Brianza"),
+    ("ITF11", "L'Aquila", "L'Aquila"),
+    ("ITF12", "Teramo", "Teramo"),
+    ("ITF13", "Pescara", "Pescara"),
+    ("ITF14", "Chieti", "Chieti"),
+    ("ITF21", "Isernia", "Isernia"),
+    ("ITF22", "Campobasso", "Campobasso"),
+    ("ITF31", "Caserta", "Caserta"),
+    ("ITF32", "Benevento", "Benevento"),
+    ("ITF33", "Napoli", "Naples"),
+    ("ITF34", "Avellino", "Avellino"),
+    ("ITF35", "Salerno", "Salerno"),
+    ("ITF43", "Taranto", "Taranto"),
+    ("ITF44", "Brindisi", "Brindisi"),
+    ("ITF45", "Lecce", "Lecce"),
+    ("ITF46", "Foggia", "Foggia"),
+    ("ITF47", "Bari", "Bari"),
+    ("ITF48", "Barletta-Andria-Trani", "Barletta-Andria-Trani"),
+    ("ITF51", "Potenza", "Potenza"),
+    ("ITF52", "Matera", "Matera"),
+    ("ITF61", "Cosenza", "Cosenza"),
+    ("ITF62", "Crotone", "Crotone"),
+    ("ITF63", "Catanzaro", "Catanzaro"),
+    ("ITF64", "Vibo Valentia", "Vibo Valentia"),
+    ("ITF65", "Reggio di Calabria", "Reggio Calabria"),
+    ("ITG11", "Trapani", "Trapani"),
+    ("ITG12", "Palermo", "Palermo"),
+    ("ITG13", "Messina", "Messina"),
+    ("ITG14", "Agrigento", "Agrigento"),
+    ("ITG15", "Caltanissetta", "Caltanissetta"),
+    ("ITG16", "Enna", "Enna"),
+    ("ITG17", "Catania", "Catania"),
+    ("ITG18", "Ragusa", "Ragusa"),
+    ("ITG19", "Siracusa", "Syracuse"),
+    ("ITG2D", "Sassari", "Sassari"),
+    ("ITG2E", "Nuoro", "Nuoro"),
+    ("ITG2F", "Cagliari", "Cagliari"),
+    ("ITG2G", "Oristano", "Oristano"),
+    ("ITG2H", "Sud Sardegna", "South Sardinia"),
+    ("ITH10", "Bolzano-Bozen", "Bolzano-Bozen"),
+    ("ITH20", "Trento", "Trento"),
+    ("ITH31", "Verona", "Verona"),
+    ("ITH32", "Vicenza", "Vicenza"),
+    ("ITH33", "Belluno", "Belluno"),
+    ("ITH34", "Treviso", "Treviso"),
+    ("ITH35", "Venezia", "Venice"),
+    ("ITH36", "Padova", "Padua"),
+    ("ITH37", "Rovigo", "Rovigo"),
+    ("ITH41", "Pordenone", "Pordenone"),
+    ("ITH42", "Udine", "Udine"),
+    ("ITH43", "Gorizia", "Gorizia"),
+    ("ITH44", "Trieste", "Trieste"),
+    ("ITH51", "Piacenza", "Piacenza"),
+    ("ITH52", "Parma", "Parma"),
+    ("ITH53", "Reggio nell'Emilia", "Reggio Emilia"),
+    ("ITH54", "Modena", "Modena"),
+    ("ITH55", "Bologna", "Bologna"),
+    ("ITH56", "Ferrara", "Ferrara"),
+    ("ITH57", "Ravenna", "Ravenna"),
+    ("ITH58", "Forlì-Cesena", "Forlì-Cesena"),
+    ("ITH59", "Rimini", "Rimini"),
+    ("ITI11", "Massa-Carrara", "Massa-Carrara"),
+    ("ITI12", "Lucca", "Lucca"),
+    ("ITI13", "Pistoia", "Pistoia"),
+    ("ITI14", "Firenze", "Florence"),
+    ("ITI15", "Prato", "Prato"),
+    ("ITI16", "Livorno", "Livorno"),
+    ("ITI17", "Pisa", "Pisa"),
+    ("ITI18", "Arezzo", "Arezzo"),
+    ("ITI19", "Siena", "Siena"),
+    ("ITI1A", "Grosseto", "Grosseto"),
+    ("ITI21", "Perugia", "Perugia"),
+    ("ITI22", "Terni", "Terni"),
+    ("ITI31", "Pesaro e Urbino", "Pesaro and Urbino"),
+    ("ITI32", "Ancona", "Ancona"),
+    ("ITI33", "Macerata", "Macerata"),
+    ("ITI34", "Ascoli Piceno", "Ascoli Piceno"),
+    ("ITI35", "Fermo", "Fermo"),
+    ("ITI41", "Viterbo", "Viterbo"),
+    ("ITI42", "Rieti", "Rieti"),
+    ("ITI43", "Roma", "Rome"),
+    ("ITI44", "Latina", "Latina"),
+    ("ITI45", "Frosinone", "Frosinone"),
+)
+_TERRITORY_ROWS = (("IT", "Italia", "Italy", "country", None),) + tuple(
+    row
+    for region, name_it, name_en in _REGION_ROWS
+    for row in ((region, name_it, name_en, "region", "IT"),
+                *((code, it, en, "province", region) for code, it, en in _PROVINCE_ROWS if code[:4] == region))
 )
 TERRITORIES: dict[str, Territory] = {row[0]: Territory(*row) for row in _TERRITORY_ROWS}
 NATIONAL = "IT"
@@ -146,3 +273,13 @@ def partner_area(code: str) -> str:
 
 def provinces_of(region: str) -> list[str]:
     return [t.code for t in TERRITORIES.values() if t.parent == region and t.level == "province"]
+
+
+def regions() -> list[str]:
+    """The NUTS-2 region codes, in NUTS order."""
+    return [t.code for t in TERRITORIES.values() if t.level == "region"]
+
+
+def provinces() -> list[str]:
+    """The NUTS-3 province codes, each region's after the previous region's."""
+    return [t.code for t in TERRITORIES.values() if t.level == "province"]

@@ -28,8 +28,11 @@ Construction (per flow, export and import):
    unallocated and Italy = Lombardy + rest of Italy are computed after rounding, so
    provinces <= Lombardy <= Italy holds exactly, cell by cell, in every quarter.
 
+National scale (--scale national): see the section of that name below.
+
 Usage:
-    python scripts/generate_sample.py [--out DIR] [--until 2017Q1 | --only 2017Q2] [--no-check]
+    python scripts/generate_sample.py [--out DIR] [--until 2017Q1 | --only 2017Q2 | --quarters N] [--no-check]
+    python scripts/generate_sample.py --scale national --out DIR [--until 2021Q1 | --quarters N]
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bulletin.reference import PRODUCTS as _REF_PRODUCTS  # noqa: E402
-from bulletin.reference import TERRITORIES, partner_codes, provinces_of  # noqa: E402
+from bulletin.reference import TERRITORIES, partner_area, partner_codes, provinces_of  # noqa: E402
 
 SEED = 20170517
 MN = 1e6  # the design tables below are in millions of euros
@@ -799,18 +802,233 @@ def check(out: Path, quarters: list[int]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# National scale (--scale national): every province, region and Italy, ~200 partners
+# --------------------------------------------------------------------------------------------
+# A data set of the size of ISTAT's national extraction, for trials and benchmarks: millions of
+# rows, built with array operations only. It is not fitted to published figures (the Lombardy
+# rows do not match the shipped sample) but keeps plausible magnitudes (Italy about 10 billion
+# exports a quarter in 2017Q1, Lombardy about a third) and sparsity (small provinces trade few
+# partners and products). Cell by cell and after rounding: region = its provinces + an
+# unallocated part, Italy = the regions + an unallocated part, so `bulletin data check` passes.
+
+N_PARTNERS = 200
+NATIONAL_ITALY = {"export": 10_000 * MN, "import": 11_600 * MN}  # 2017Q1
+# Italy's product mix (21.1 ... 30.3), relative
+NATIONAL_PRODUCT_MIX = {
+    "export": [8, 36, 7, 6, 6, 1, 13, 4, 3, 0.5, 14],
+    "import": [9, 35, 8, 15, 11, 4, 8, 5, 2, 1, 3],
+}
+# regions: (export, import) weight, and the products they are strong in
+NATIONAL_REGIONS = {
+    "ITC1": (7.0, 5.0, {"30.3": 2.5, "26.5": 1.3}), "ITC2": (0.3, 0.2, {}),
+    "ITC3": (2.5, 1.5, {"26.5": 1.5, "30.3": 1.5}), "ITC4": (32.0, 50.0, {}),
+    "ITF1": (2.5, 1.5, {"21.2": 2.0, "26.1": 1.5}), "ITF2": (0.3, 0.2, {}),
+    "ITF3": (5.0, 3.0, {"30.3": 3.0, "21.2": 1.2}), "ITF4": (2.5, 1.5, {"30.3": 2.0}),
+    "ITF5": (0.3, 0.2, {}), "ITF6": (0.3, 0.3, {}), "ITG1": (3.0, 1.5, {"26.1": 5.0}),
+    "ITG2": (0.4, 0.4, {}), "ITH1": (1.0, 1.0, {"26.5": 1.5}), "ITH2": (1.0, 0.8, {"26.7": 2.0}),
+    "ITH3": (6.0, 6.0, {"26.5": 1.5, "26.7": 2.0}), "ITH4": (2.0, 1.5, {"26.3": 1.5}),
+    "ITH5": (7.0, 6.0, {"26.6": 2.0, "26.5": 1.5}), "ITI1": (9.0, 5.0, {"21.2": 1.5, "26.5": 1.3}),
+    "ITI2": (0.7, 0.5, {}), "ITI3": (2.0, 1.2, {"21.2": 1.5}), "ITI4": (13.0, 12.0, {"21.2": 2.5, "21.1": 1.5}),
+}
+# the provinces where each region's trade concentrates (weight multiplier)
+NATIONAL_HUBS = {
+    "ITC11": 5, "ITC33": 4, "ITF14": 2, "ITF13": 2, "ITF33": 4, "ITF47": 3, "ITG17": 4, "ITG12": 2,
+    "ITG2F": 3, "ITH31": 2, "ITH36": 2, "ITH32": 2, "ITH42": 2, "ITH44": 2, "ITH55": 3, "ITH54": 2,
+    "ITI14": 3, "ITI17": 2, "ITI21": 3, "ITI32": 3, "ITI43": 6, "ITI44": 2, "ITF51": 2, "ITF63": 2,
+}
+NATIONAL_SPARSE = 2_000.0  # euros a quarter: a province cell expected below this exists only ...
+NATIONAL_KEEP_SHARE = 0.8  # ... among the top partners making this share of its (province, product)
+NATIONAL_MIN_PRODUCT = 20_000.0  # a province trades a product only above this a quarter
+NATIONAL_CELL_SIGMA = 0.20  # quarter-to-quarter noise of a cell
+NATIONAL_DROPOUT = 0.15  # chance that a small cell is missing in a quarter
+
+
+def national_partners() -> list[str]:
+    """The sample's partners, then countries of ISTAT's areas drawn at random: N_PARTNERS, sorted."""
+    candidates = {c for c in partner_codes() if partner_area(c) != "OTHER"} - {"IT"}
+    candidates |= set(PARTNERS) | {"AU", "NZ", "FJ", "PG", "NC"}
+    others = sorted(candidates - set(PARTNERS))
+    weight = {code: rng("national", "partner-rank", code).random() for code in others}
+    chosen = set(PARTNERS) | set(sorted(others, key=lambda c: -weight[c])[:N_PARTNERS - len(PARTNERS)])
+    return sorted(chosen)
+
+
+def build_national(flow: str, partners: list[str]) -> dict:
+    """Expected 2017Q1 province cells [P, K, J] (zero outside the support), and what quarters need."""
+    d = DESIGN[flow]
+    regions_ = list(NATIONAL_REGIONS)
+    assert set(regions_) == {c for c, t in TERRITORIES.items() if t.level == "region"}, regions_
+    provinces = [p for r in regions_ for p in provinces_of(r)]
+    region_of = np.array([regions_.index(TERRITORIES[p].parent) for p in provinces])
+    nP, nJ = len(provinces), len(partners)
+    jindex = {c: i for i, c in enumerate(partners)}
+    g = rng("national", flow, "model")
+
+    # unallocated shares, fixed over time: of a region cell, and of Italy's
+    u_region = np.clip(0.03 * g.lognormal(0.0, 0.3, (len(regions_), K, nJ)), 0.01, 0.06)
+    u_italy = np.clip(0.025 * g.lognormal(0.0, 0.3, (K, nJ)), 0.01, 0.05)
+    provinces_total = NATIONAL_ITALY[flow] / (1.03 * 1.025)
+
+    # region x product totals
+    mix = np.array(NATIONAL_PRODUCT_MIX[flow], dtype=float)
+    col = 0 if flow == "export" else 1
+    rw = np.array([NATIONAL_REGIONS[r][col] for r in regions_])
+    tilt = g.lognormal(0.0, 0.4, (len(regions_), K))
+    for i, r in enumerate(regions_):
+        for prod, t in NATIONAL_REGIONS[r][2].items():
+            tilt[i, KI[prod]] *= t
+    rk = mix[None, :] * tilt
+    rk *= (rw / rw.sum() * provinces_total / rk.sum(1))[:, None]
+
+    # province x product totals: Lombardy's from the sample design, the others drawn
+    pw = g.lognormal(0.0, 0.9, nP) * np.array([NATIONAL_HUBS.get(p, 1) for p in provinces])
+    profile = rk[region_of] / rk[region_of].sum(1, keepdims=True) * g.lognormal(0.0, 0.7, (nP, K))
+    for i, p in enumerate(provinces):
+        if p in d["provinces"]:
+            pw[i] = d["provinces"][p][1]
+            profile[i] = np.array(d["profiles"][p], dtype=float) * g.lognormal(0.0, 0.2, K)
+    pk = np.zeros((nP, K))
+    for r in range(len(regions_)):
+        rows = region_of == r
+        # fit province weights and product profiles to the region's product totals
+        seed = profile[rows] / profile[rows].sum(1, keepdims=True) * (pw[rows] / pw[rows].sum())[:, None]
+        seed = np.maximum(seed, 1e-12 * seed.max())
+        target_rows = pw[rows] / pw[rows].sum() * rk[r].sum()
+        pk[rows] = ipf2(seed, target_rows, rk[r], tol=1e-9) if rows.sum() > 1 else rk[r][None, :]
+    pk[pk < NATIONAL_MIN_PRODUCT] = 0.0
+
+    # partners: the sample's partner weights, small random ones for the others
+    weights = np.exp(g.normal(np.log(0.8), 1.2, nJ)) * MN
+    for code, spec in d["partners"].items():
+        weights[jindex[code]] = spec[0] * MN
+    aff = g.lognormal(0.0, 0.5, (K, nJ))
+    for prod, row in d["affinity"].items():
+        for partner, a in row.items():
+            aff[KI[prod], jindex[partner]] *= a
+    paff = g.lognormal(0.0, 0.6, (nP, nJ))
+    pindex = {p: i for i, p in enumerate(provinces)}
+    for prov, row in d["province_affinity"].items():
+        for partner, v in row.items():
+            paff[pindex[prov], jindex[partner]] *= v
+    share = weights[None, :] * aff  # [K, J]
+    expected = share[None, :, :] * paff[:, None, :]
+    expected *= (pk / expected.sum(2))[:, :, None]
+
+    # support: cells worth something, and the top partners of each (province, product)
+    order = np.argsort(-expected, axis=2, kind="stable")
+    ranked = np.take_along_axis(expected, order, axis=2)
+    before = (np.cumsum(ranked, axis=2) - ranked) / np.maximum(ranked.sum(2, keepdims=True), 1e-9)
+    keep = expected >= NATIONAL_SPARSE
+    np.put_along_axis(keep, order, np.take_along_axis(keep, order, axis=2) | (before < NATIONAL_KEEP_SHARE),
+                      axis=2)
+    keep &= expected > 0
+    kept = expected * keep
+    kept *= (pk / np.maximum(kept.sum(2), 1e-9))[:, :, None]
+    return {"expected": kept, "small": kept < 5 * NATIONAL_SPARSE, "region_of": region_of,
+            "provinces": provinces, "regions": regions_, "u_region": u_region, "u_italy": u_italy,
+            "trend": np.array(d["trend"], dtype=float)}
+
+
+def national_quarter(model: dict, flow: str, n: int) -> dict[str, np.ndarray]:
+    """Integer euros of one flow in quarter n: provinces [P, K, J], regions [R, K, J], Italy [K, J]."""
+    g = rng("national", flow, "quarter", qlabel(n))
+    e = model["expected"]
+    nJ = e.shape[2]
+    nR = len(model["regions"])
+    growth = (1 + model["trend"]) ** ((n - qindex(ANCHOR1)) / 4)
+    common = g.lognormal(0.0, NOISE_SIGMA, (K, nJ)) * growth[:, None] * SEASONAL[n % 4 + 1]
+    regional = g.lognormal(0.0, 0.05, (nR, K))[model["region_of"]]
+    cell = g.lognormal(0.0, NATIONAL_CELL_SIGMA, e.shape)
+    present = ~(model["small"] & (g.random(e.shape) < NATIONAL_DROPOUT))
+    provinces = np.rint(e * common[None] * regional[:, :, None] * cell * present).astype(np.int64)
+    summed = np.zeros((nR, K, nJ), dtype=np.int64)
+    np.add.at(summed, model["region_of"], provinces)
+    regions_ = summed + np.rint(summed * model["u_region"]).astype(np.int64)
+    national = regions_.sum(0)
+    national = national + np.rint(national * model["u_italy"]).astype(np.int64)
+    return {"provinces": provinces, "regions": regions_, "italy": national}
+
+
+def _national_layout(model: dict) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Positions of provinces and regions in the territory-sorted table, and the sorted codes."""
+    codes = sorted([NATIONAL] + model["regions"] + model["provinces"])
+    tindex = {c: i for i, c in enumerate(codes)}
+    return (np.array([tindex[p] for p in model["provinces"]]),
+            np.array([tindex[r] for r in model["regions"]]), codes)
+
+
+def national_prefixes(flow: str, territories: list[str], partners: list[str]) -> np.ndarray:
+    """'flow,territory,product,partner,' for every cell of the sorted [T, K, J] table."""
+    sdt = np.dtypes.StringDType()
+    t = np.array([f"{flow},{c}," for c in territories], dtype=sdt)[:, None, None]
+    k = np.array([f"{c}," for c in sorted(PRODUCTS)], dtype=sdt)[None, :, None]
+    j = np.array([f"{c}," for c in partners], dtype=sdt)[None, None, :]
+    return np.strings.add(np.strings.add(t, k), j).ravel()
+
+
+def check_national(q: dict[str, np.ndarray], region_of: np.ndarray) -> None:
+    """The constraints of `bulletin data check`, cell by cell, on the integers to be written."""
+    summed = np.zeros_like(q["regions"])
+    np.add.at(summed, region_of, q["provinces"])
+    assert (q["provinces"] >= 0).all() and (q["regions"] >= summed).all(), "provinces exceed a region"
+    assert (q["italy"] >= q["regions"].sum(0)).all(), "regions exceed Italy"
+
+
+def generate_national(out: Path, quarters: list[int], check: bool = True) -> tuple[list[Path], int]:
+    partners = national_partners()
+    models = {flow: build_national(flow, partners) for flow in FLOWS}
+    prov_pos, reg_pos, territories = _national_layout(models["export"])
+    kperm = np.array([KI[c] for c in sorted(PRODUCTS)])  # product order of the files
+    prefixes = {flow: national_prefixes(flow, territories, partners) for flow in FLOWS}
+    nat_pos = territories.index(NATIONAL)
+    (out / "trade").mkdir(parents=True, exist_ok=True)
+    written, rows = [], 0
+    header = ",".join(TRADE_HEADER) + "\n"
+    for n in quarters:
+        period = qlabel(n)
+        parts = [header]
+        for flow in sorted(FLOWS):
+            q = national_quarter(models[flow], flow, n)
+            if check:
+                check_national(q, models[flow]["region_of"])
+            table = np.zeros((len(territories), K, len(partners)), dtype=np.int64)
+            table[prov_pos] = q["provinces"][:, kperm]
+            table[reg_pos] = q["regions"][:, kperm]
+            table[nat_pos] = q["italy"][kperm]
+            values = table.ravel()
+            nonzero = values > 0
+            lines = np.strings.add(np.strings.add(period + ",", prefixes[flow][nonzero]),
+                                   values[nonzero].astype(np.dtypes.StringDType()))
+            parts.append("\n".join(lines.tolist()) + "\n")
+            rows += int(nonzero.sum())
+        path = out / "trade" / f"{period}.csv.gz"
+        path.write_bytes(gzip.compress("".join(parts).encode("utf-8"), compresslevel=6, mtime=0))
+        written.append(path)
+    last = max(max(quarters), qindex(DEFAULT_UNTIL))
+    path = out / "services.csv"
+    write_services(path, services_rows(last))
+    written.append(path)
+    return written, rows
+
+
+# --------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "data",
-                        help="output folder (default: the repository's data/)")
+    parser.add_argument("--scale", choices=("lombardy", "national"), default="lombardy",
+                        help="lombardy: the shipped sample (Italy, Lombardia, its provinces); national: "
+                             "every province and region of Italy and ~200 partners, millions of rows, "
+                             "for trials and benchmarks (needs --out)")
+    parser.add_argument("--out", type=Path,
+                        help="output folder (default: the repository's data/; required with --scale national)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--until", default=DEFAULT_UNTIL,
                        help=f"last quarter to generate, from {FIRST_QUARTER} (default {DEFAULT_UNTIL})")
     group.add_argument("--only", help="generate only this quarter's trade file "
                                       "(services.csv still covers every quarter up to it)")
+    group.add_argument("--quarters", type=int, help=f"generate this many quarters from {FIRST_QUARTER}")
     parser.add_argument("--no-check", action="store_true", help="skip the checks")
     args = parser.parse_args(argv)
 
@@ -818,16 +1036,33 @@ def main(argv: list[str] | None = None) -> int:
     first = qindex(FIRST_QUARTER)
     if args.only:
         quarters = [qindex(args.only)]
+    elif args.quarters is not None:
+        if args.quarters < 1:
+            parser.error("--quarters must be at least 1")
+        quarters = list(range(first, first + args.quarters))
     else:
         quarters = list(range(first, qindex(args.until) + 1))
     if not quarters or min(quarters) < first:
         parser.error(f"quarters start at {FIRST_QUARTER}")
-    written = generate(args.out, quarters)
+    if args.scale == "national":
+        if args.out is None:
+            parser.error("--scale national needs --out DIR (it never writes into the repository's data/)")
+        if args.out.resolve() == (ROOT / "data").resolve():
+            parser.error("--scale national must not write into the repository's data/")
+        written, rows = generate_national(args.out, quarters, check=not args.no_check)
+        elapsed = time.perf_counter() - start
+        size = sum(p.stat().st_size for p in written)
+        print(f"wrote {rows:,} rows in {len(written)} files ({size / 1e6:.1f} MB) to {args.out}: "
+              f"{len(quarters)} quarters {qlabel(min(quarters))}..{qlabel(max(quarters))}, "
+              f"in {elapsed:.1f} s")
+        return 0
+    out = args.out if args.out is not None else ROOT / "data"
+    written = generate(out, quarters)
     elapsed = time.perf_counter() - start
     size = sum(p.stat().st_size for p in written)
-    print(f"wrote {len(written)} files ({size / 1e6:.2f} MB) to {args.out} in {elapsed:.1f} s")
+    print(f"wrote {len(written)} files ({size / 1e6:.2f} MB) to {out} in {elapsed:.1f} s")
     if not args.no_check:
-        print(check(args.out, quarters))
+        print(check(out, quarters))
     return 0
 
 
