@@ -257,8 +257,8 @@ def _observations(raw: pd.DataFrame, columns: dict[str, str], file: str, default
     territory = rows["territory"].replace(TERRITORY_ALIASES)
     bad_territory = ~territory.isin(reference.TERRITORIES)
     report(bad_territory, "territory",
-           f"unknown territory code: expected one of {', '.join(reference.TERRITORIES)} "
-           f"or ISTAT's {', '.join(TERRITORY_ALIASES)}")
+           f"unknown territory code: expected a NUTS 2021 code of Italy (IT, a region such as ITC4, a "
+           f"province such as ITC4C) or ISTAT's {', '.join(TERRITORY_ALIASES)}")
     code, group = _product_code_and_group(rows["product"])
     bad_product = group.isna()
     report(bad_product, "product", "not a product code: expected digits with optional dots, e.g. 2120 or 21.20")

@@ -168,7 +168,7 @@ def test_bad_rows_are_all_reported_with_line_and_column():
         (str(path), 2, "OBS_VALUE", "1.234,5"),
         (str(path), 3, "OBS_VALUE", "-5"),
         (str(path), 4, "TIME_PERIOD", "2017"),
-        (str(path), 5, "ITTER107", "ITC11"),
+        (str(path), 5, "ITTER107", "ITC99"),
         (str(path), 6, "PAESE_PARTNER", "UK"),
         (str(path), 7, "UNIT_MULT", "k"),
         (str(path), 8, "MERCE_ATECO_2007", "26-51"),
