@@ -162,6 +162,12 @@ def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str
     """All figures for one quarter and territory; `trade` and `services` as `data.load_dataset` gives them."""
     previous = shift_quarter(quarter, -4)
     place = reference.TERRITORIES[territory]
+    # Only the territory, its provinces, its region and siblings, and Italy matter: on national
+    # data that is a small part of the rows, and every group-by below runs on that part.
+    relevant = {territory, reference.NATIONAL, *reference.provinces_of(territory)}
+    if place.parent:
+        relevant |= {place.parent, *reference.provinces_of(place.parent)}
+    trade = trade[trade["territory"].isin(relevant)]
     totals = trade.groupby(["period", "flow", "territory"])["value_eur"].sum()
 
     def total(period: str, flow: str, code: str) -> float | None:
