@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 from . import reference
 from .files import write_atomically
 from .errors import BulletinError
+from .faults import checkpoint
 
 MANIFEST = "manifest.json"
 PDF_PREFIX = {"it": "bollettino-hitech", "en": "hitech-bulletin"}
@@ -51,8 +52,14 @@ class ArchivedEdition:
         return {address.lower() for record in self.manifest.get("deliveries", []) for address in record["delivered"]}
 
     @property
+    def unknown_to(self) -> set[str]:
+        """Addresses of a sending that was interrupted: the server may or may not have them."""
+        return {address.lower() for record in self.manifest.get("deliveries", [])
+                if record.get("status") == "sending" for address in record["requested"]}
+
+    @property
     def sent(self) -> bool:
-        return bool(self.delivered_to)
+        return bool(self.delivered_to or self.unknown_to)
 
 
 def check_edition_key(quarter: str, territory: str, lang: str) -> None:
@@ -139,8 +146,10 @@ def store_edition(work: Path, final: Path) -> None:
     if existing is not None and existing.sent:
         raise ArchiveError(f"{final} was already sent and is never overwritten")
     _sync_folder(work)
+    checkpoint("before-store")
     if final.exists():
         final.rename(old)
+        checkpoint("mid-swap")
     work.rename(final)
     _sync_parent(final)
     shutil.rmtree(old, ignore_errors=True)
@@ -158,7 +167,16 @@ def write_manifest(folder: Path, manifest: dict) -> None:
 
 def add_delivery(edition: ArchivedEdition, record: dict) -> ArchivedEdition:
     """Append a delivery record to the edition's manifest, atomically; the files stay untouched."""
-    manifest = {**edition.manifest, "deliveries": [*edition.manifest.get("deliveries", []), record]}
+    return _with_deliveries(edition, [*edition.manifest.get("deliveries", []), record])
+
+
+def replace_last_delivery(edition: ArchivedEdition, record: dict) -> ArchivedEdition:
+    """Turn the last record (the intent written before sending) into the outcome."""
+    return _with_deliveries(edition, [*edition.manifest.get("deliveries", [])[:-1], record])
+
+
+def _with_deliveries(edition: ArchivedEdition, deliveries: list[dict]) -> ArchivedEdition:
+    manifest = {**edition.manifest, "deliveries": deliveries}
     write_manifest(edition.folder, manifest)
     return ArchivedEdition(folder=edition.folder, manifest=manifest)
 

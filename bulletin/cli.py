@@ -134,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(scheduler)
     scheduler.set_defaults(run=_run_schedule)
 
+    check = commands.add_parser(
+        "check", help="check fonts, logo, templates, data, archive and mail settings before a run",
+        description="Check everything a run needs — brand fonts and logo, every template of every configured "
+                    "language, the data, that the archive is writable, the recipients — and list every "
+                    "problem; exit 2 if any. `bulletin schedule` runs this first.",
+        epilog="example:\n  bulletin check --config /etc/bulletin/bulletin.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    _common(check)
+    check.set_defaults(run=_run_check)
+
     status = commands.add_parser(
         "status", help="when the scheduler last ran, with what result, and when it runs next",
         description="Print the scheduler's heartbeat: last run, result, next run.",
@@ -297,7 +308,8 @@ def _run_send(args: argparse.Namespace) -> int:
         quarter = complete_quarters(dataset, territory)[-1]
     with EditionLock(config.paths.output, quarter, territory, lang):
         edition, content, _ = ensure_edition(config, dataset, quarter, territory, lang)
-        outcome = deliver(config, edition, content, recipients=args.to, force=args.force, dry_run=args.dry_run)
+        outcome = deliver(config, dataset, edition, content, recipients=args.to, force=args.force,
+                          dry_run=args.dry_run)
     print(outcome.summary())
     for address, reason in outcome.refused.items():
         print(f"refused: {address}: {reason}", file=sys.stderr)
@@ -318,7 +330,13 @@ def _run_schedule(args: argparse.Namespace) -> int:
     from .publish import alert_admin, publish
     from .scheduler import JobOutcome, configure_logging, run_scheduler
 
+    from .preflight import run_checks
+
     config = _config(args)
+    problems = run_checks(config)
+    if problems:  # fail at start-up, not in the middle of a scheduled run
+        print("\n".join(problems), file=sys.stderr)
+        return 2
     configure_logging(config.paths.output / "logs", verbose=True)
 
     def job() -> JobOutcome:
@@ -334,6 +352,18 @@ def _run_schedule(args: argparse.Namespace) -> int:
 
 class DeliveryPending(BulletinError):
     """Some recipients could not be reached yet; the next run tries again."""
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .preflight import run_checks
+
+    config = _config(args)
+    problems = run_checks(config)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(problems)} problems" if problems else "ready: fonts, templates, data, archive and mail settings OK",
+          file=sys.stderr if problems else sys.stdout)
+    return 2 if problems else 0
 
 
 def _run_status(args: argparse.Namespace) -> int:
@@ -359,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     except BulletinError as exc:
         print(exc.render() if isinstance(exc, DataError) else f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # disk full, permissions: the archive keeps its previous state
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
-from .archive import ArchivedEdition, EditionLock, add_delivery, all_editions, latest_edition
+from .archive import ArchivedEdition, EditionLock, add_delivery, all_editions, latest_edition, replace_last_delivery
 from .brand import Templates
 from .config import Config
 from .data import Dataset, load_dataset, require_quarter
+from .faults import checkpoint
 from .pipeline import EditionContent, build_edition, edition_content
 
 log = logging.getLogger(__name__)
@@ -78,22 +79,37 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
     return edition, content, True
 
 
-def deliver(config: Config, edition: ArchivedEdition, content: EditionContent, recipients: list[str] | None = None,
-            force: bool = False, dry_run: bool = False) -> EditionOutcome:
-    """Mail the edition to the addresses that have neither received nor refused it (all of them with `force`)."""
+def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content: EditionContent,
+            recipients: list[str] | None = None, force: bool = False, dry_run: bool = False) -> EditionOutcome:
+    """Mail the edition to the addresses that have neither received nor refused it (all of them with `force`).
+
+    Before anything is sent the figures are checked against the raw data. An intent record is
+    written to the manifest just before the SMTP transaction: if the process dies during it, the
+    next run does not send to those addresses again (the server may already have the message)
+    but names them, so that a person can check and resend with `--force`.
+    """
+    from .consistency import ConsistencyError, check_edition
     from .mail import compose_message, edition_letter, new_message_id, recipients_of, send_message
 
     outcome = EditionOutcome(edition.manifest["quarter"], edition.manifest["territory"], edition.manifest["language"],
                              edition.revision, str(edition.pdf), built=False)
     wanted = recipients if recipients is not None else recipients_of(config.mail)
-    done = set() if force else edition.delivered_to | _refused_by(edition)
+    done = set() if force else edition.delivered_to | _refused_by(edition) | edition.unknown_to
     missing = [address for address in wanted if address.lower() not in done]
+    unknown = sorted(edition.unknown_to & {address.lower() for address in wanted}) if not force else []
+    if unknown:
+        outcome.note = f"delivery unknown (interrupted) to {', '.join(unknown)}: check, then send --force"
+        log.warning("%s: %s", edition.folder, outcome.note)
     if not missing:
-        outcome.note = "nothing to send"
+        outcome.note = outcome.note or "nothing to send"
         return outcome
     if dry_run:
         outcome.note = f"would send to {', '.join(missing)}"
         return outcome
+    problems = check_edition(dataset.trade, edition.folder, edition.pdf, outcome.quarter, outcome.territory,
+                             outcome.lang)
+    if problems:
+        raise ConsistencyError(f"{edition.pdf} not sent: its figures do not match the data: " + "; ".join(problems))
     templates = Templates(config.paths.templates)
     letter = edition_letter(content.indicators, content.lang, templates, edition.pdf, edition.manifest["title"],
                             config.mail.max_attachment_mb, config.mail.download_url)
@@ -102,10 +118,15 @@ def deliver(config: Config, edition: ArchivedEdition, content: EditionContent, r
     message_id = new_message_id(config.mail, key)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     message = compose_message(letter, config.mail, missing, message_id, now)
+    record = {"message_id": message_id, "at": now.isoformat().replace("+00:00", "Z"), "requested": missing,
+              "status": "sending", "delivered": [], "refused": {}, "pending": [], "attempts": []}
+    checkpoint("before-send")
+    edition = add_delivery(edition, record)
     result = send_message(message, missing, config.mail, config.paths.output / "outbox")
-    add_delivery(edition, {"message_id": result.message_id, "at": now.isoformat().replace("+00:00", "Z"),
-                           "requested": missing, "delivered": result.delivered, "refused": result.refused,
-                           "pending": result.pending, "attempts": [asdict(a) for a in result.attempts]})
+    checkpoint("after-send")
+    replace_last_delivery(edition, {**record, "status": "done", "delivered": result.delivered,
+                                    "refused": result.refused, "pending": result.pending,
+                                    "attempts": [asdict(a) for a in result.attempts]})
     outcome.delivered, outcome.refused, outcome.pending = result.delivered, result.refused, result.pending
     return outcome
 
@@ -149,7 +170,7 @@ def _publish_one(config: Config, dataset: Dataset, quarter: str, territory: str,
         if edition.revision > 1 and not config.schedule.send_revisions:
             return EditionOutcome(quarter, territory, lang, edition.revision, str(edition.pdf), built,
                                   note="revision archived, not sent (schedule.send_revisions = false)")
-        outcome = deliver(config, edition, content)
+        outcome = deliver(config, dataset, edition, content)
         outcome.built = built
         return outcome
 

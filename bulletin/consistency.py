@@ -1,0 +1,111 @@
+"""The last check before an edition is mailed: do its figures match the raw data?
+
+The headline figures are derived again from the trade rows with plain sums, independently of
+the indicators stage, and compared with the archived `indicators.json` and with the text of the
+archived PDF as a reader would extract it. Any difference blocks the send.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import formatting as fmt
+from .errors import BulletinError
+from .reference import NATIONAL
+
+
+class ConsistencyError(BulletinError):
+    """An edition's figures do not match the data: it must not be sent."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The figures a reader takes away from an edition, derived straight from the rows."""
+
+    exports_eur: float
+    imports_eur: float
+    exports_previous_eur: float | None
+    national_exports_eur: float
+    top_product: str
+    top_partner: str
+
+    @property
+    def exports_yoy_pct(self) -> float | None:
+        if not self.exports_previous_eur:
+            return None
+        return (self.exports_eur / self.exports_previous_eur - 1) * 100
+
+    @property
+    def share_of_national_pct(self) -> float | None:
+        return self.exports_eur / self.national_exports_eur * 100 if self.national_exports_eur else None
+
+
+def derive_headline(trade: pd.DataFrame, quarter: str, territory: str) -> Headline:
+    year, q = int(quarter[:4]), quarter[-1]
+    previous = f"{year - 1}Q{q}"
+    rows = trade[trade["territory"].astype(str).isin([territory, NATIONAL])]
+    period, flow, place = rows["period"].astype(str), rows["flow"].astype(str), rows["territory"].astype(str)
+
+    def total(when: str, direction: str, where: str) -> float:
+        return float(rows.loc[(period == when) & (flow == direction) & (place == where), "value_eur"].sum())
+
+    exports_now = rows[(period == quarter) & (flow == "export") & (place == territory)]
+    by_product = exports_now.groupby(exports_now["product"].astype(str))["value_eur"].sum()
+    by_partner = exports_now.groupby(exports_now["partner"].astype(str))["value_eur"].sum()
+    has_previous = bool(((period == previous) & (place == territory)).any())
+    return Headline(
+        exports_eur=total(quarter, "export", territory), imports_eur=total(quarter, "import", territory),
+        exports_previous_eur=total(previous, "export", territory) if has_previous else None,
+        national_exports_eur=total(quarter, "export", NATIONAL),
+        top_product=min(by_product.index, key=lambda code: (-by_product[code], code)) if len(by_product) else "",
+        top_partner=min(by_partner.index, key=lambda code: (-by_partner[code], code)) if len(by_partner) else "",
+    )
+
+
+def check_edition(trade: pd.DataFrame, folder: Path, pdf: Path, quarter: str, territory: str, lang: str) -> list[str]:
+    """Every difference between the raw data, the archived indicators and the PDF's text."""
+    truth = derive_headline(trade, quarter, territory)
+    figures = json.loads((folder / "indicators.json").read_text(encoding="utf-8"))
+    problems = []
+    for name, expected, found in [
+        ("exports", truth.exports_eur, figures["exports"]["value_eur"]),
+        ("imports", truth.imports_eur, figures["imports"]["value_eur"]),
+        ("exports a year before", truth.exports_previous_eur, figures["exports"]["previous_eur"]),
+        ("change of exports", truth.exports_yoy_pct, figures["exports"]["yoy_pct"]),
+        ("Italy's exports", truth.national_exports_eur, figures["national_exports"]["value_eur"]),
+        ("share of Italy", truth.share_of_national_pct, figures["exports"]["share_of_national_pct"]),
+    ]:
+        if not _same(expected, found):
+            problems.append(f"indicators.json: {name} is {found}, the data give {expected}")
+    if figures["products"] and figures["products"][0]["code"] != truth.top_product:
+        problems.append(f"indicators.json: first product is {figures['products'][0]['code']}, "
+                        f"the data give {truth.top_product}")
+    if figures["destinations"] and figures["destinations"][0]["code"] != truth.top_partner:
+        problems.append(f"indicators.json: first destination is {figures['destinations'][0]['code']}, "
+                        f"the data give {truth.top_partner}")
+    text = pdf_text(pdf)
+    for name, printed in [("exports", fmt.money(truth.exports_eur, lang)),
+                          ("change of exports", fmt.pct(truth.exports_yoy_pct, lang)),
+                          ("share of Italy", fmt.share(truth.share_of_national_pct, lang)),
+                          ("Italy's exports", fmt.money(truth.national_exports_eur, lang))]:
+        if printed not in text:
+            problems.append(f"{pdf.name}: {name} as the data give it, '{printed}', is not printed in the bulletin")
+    return problems
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text as extracted by a reader's tool, with line breaks and runs of spaces folded."""
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in PdfReader(pdf).pages))
+
+
+def _same(expected: float | None, found: float | None) -> bool:
+    if expected is None or found is None:
+        return expected is None and found is None
+    return math.isclose(expected, found, rel_tol=1e-9, abs_tol=1e-6)
