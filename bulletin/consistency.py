@@ -19,6 +19,11 @@ from .errors import BulletinError
 from .reference import NATIONAL
 
 
+# The cover, the contents and the key figures: where a reader meets the headline figures, and
+# enough to read back (extracting all pages costs seconds, and it runs before every sending).
+HEADLINE_PAGES = 4
+
+
 class ConsistencyError(BulletinError):
     """An edition's figures do not match the data: it must not be sent."""
 
@@ -88,7 +93,7 @@ def check_edition(trade: pd.DataFrame, folder: Path, pdf: Path, quarter: str, te
     if figures["destinations"] and figures["destinations"][0]["code"] != truth.top_partner:
         problems.append(f"indicators.json: first destination is {figures['destinations'][0]['code']}, "
                         f"the data give {truth.top_partner}")
-    text = pdf_text(pdf)
+    text = pdf_text(pdf, HEADLINE_PAGES)
     for name, printed in [("exports", fmt.money(truth.exports_eur, lang)),
                           ("change of exports", fmt.pct(truth.exports_yoy_pct, lang)),
                           ("share of Italy", fmt.share(truth.share_of_national_pct, lang)),
@@ -98,11 +103,13 @@ def check_edition(trade: pd.DataFrame, folder: Path, pdf: Path, quarter: str, te
     return problems
 
 
-def pdf_text(pdf: Path) -> str:
+def pdf_text(pdf: Path, pages: int | None = None) -> str:
     """The PDF's text as extracted by a reader's tool, with line breaks and runs of spaces folded."""
     from pypdf import PdfReader
 
-    return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in PdfReader(pdf).pages))
+    reader = PdfReader(pdf)
+    chosen = reader.pages[:pages] if pages else reader.pages
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in chosen))
 
 
 def _same(expected: float | None, found: float | None) -> bool:

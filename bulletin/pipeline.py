@@ -92,7 +92,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
             "quarter": quarter, "territory": territory, "language": lang, "revision": revision,
             "revises": revises, "version": __version__, "built_at": built_at.isoformat().replace("+00:00", "Z"),
             "pdf": pdf.name, "pages": info.pages, "title": info.title, "content_sha256": content.digest,
-            "inputs": {str(path): sha256_of(path) for path in _input_files(config, dataset, quarter)},
+            "inputs": {str(path): sha256_of(path) for path in input_files(config, dataset, quarter)},
             "outputs": output_hashes(work), "deliveries": [],
         })
         store_edition(work, final)
@@ -103,6 +103,6 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     return read_edition(final)
 
 
-def _input_files(config: Config, dataset: Dataset, quarter: str) -> list[Path]:
+def input_files(config: Config, dataset: Dataset, quarter: str) -> list[Path]:
     notes = config.notes_dir / f"{quarter}.md"
     return list(dataset.source_files) + ([notes] if notes.is_file() else [])

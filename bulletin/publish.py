@@ -7,15 +7,19 @@ edition is not sent it again, and a revision is mailed only when the configurati
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
-from .archive import ArchivedEdition, EditionLock, add_delivery, all_editions, latest_edition, replace_last_delivery
+from .archive import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder, latest_edition,
+                      replace_last_delivery)
 from .brand import Templates
 from .config import Config
 from .data import Dataset, load_dataset, require_quarter
-from .faults import checkpoint
+from .faults import checkpoint, die_with_parent
+from .files import write_atomically
 from .pipeline import EditionContent, build_edition, edition_content
 
 log = logging.getLogger(__name__)
@@ -79,7 +83,7 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
     return edition, content, True
 
 
-def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content: EditionContent,
+def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content: EditionContent | None,
             recipients: list[str] | None = None, force: bool = False, dry_run: bool = False) -> EditionOutcome:
     """Mail the edition to the addresses that have neither received nor refused it (all of them with `force`).
 
@@ -110,6 +114,8 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
                              outcome.lang)
     if problems:
         raise ConsistencyError(f"{edition.pdf} not sent: its figures do not match the data: " + "; ".join(problems))
+    if content is None:
+        content = edition_content(config, dataset, outcome.quarter, outcome.territory, outcome.lang)
     templates = Templates(config.paths.templates)
     letter = edition_letter(content.indicators, content.lang, templates, edition.pdf, edition.manifest["title"],
                             config.mail.max_attachment_mb, config.mail.download_url)
@@ -129,6 +135,22 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
                                     "attempts": [asdict(a) for a in result.attempts]})
     outcome.delivered, outcome.refused, outcome.pending = result.delivered, result.refused, result.pending
     return outcome
+
+
+def input_hashes(config: Config, dataset: Dataset, quarter: str) -> dict[str, str]:
+    """The SHA-256 of every file an edition is made from, as its manifest records them."""
+    from .archive import sha256_of
+    from .pipeline import input_files
+
+    return {str(path): sha256_of(path) for path in input_files(config, dataset, quarter)}
+
+
+def _fingerprint(hashes: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
+
+
+def _read_text(path) -> str | None:
+    return path.read_text() if path.is_file() else None
 
 
 def _refused_by(edition: ArchivedEdition) -> set[str]:
@@ -164,7 +186,19 @@ def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
 def _publish_one(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
                  current: bool) -> EditionOutcome | None:
     with EditionLock(config.paths.output, quarter, territory, lang):
-        edition, content, built = ensure_edition(config, dataset, quarter, territory, lang)
+        latest = latest_edition(config.paths.output, quarter, territory, lang)
+        inputs = _fingerprint(input_hashes(config, dataset, quarter))
+        checked = edition_folder(config.paths.output, quarter, territory, lang, 1).with_name(f".{lang}.checked")
+        if latest is not None and inputs in (_fingerprint(latest.manifest.get("inputs", {})), _read_text(checked)):
+            # Nothing it was made from has changed since it was built or last checked: no figure
+            # to recompute, which keeps the daily run cheap.
+            if not current:
+                return None
+            edition, content, built = latest, None, False
+        else:
+            edition, content, built = ensure_edition(config, dataset, quarter, territory, lang)
+            if not built:  # same figures from changed files (e.g. a new quarter appeared): remember
+                write_atomically(checked, inputs.encode())
         if not current and not built:
             return None  # an earlier quarter whose figures did not change
         if edition.revision > 1 and not config.schedule.send_revisions:
@@ -245,7 +279,8 @@ def build_editions(config: Config, dataset: Dataset, quarter: str, territories: 
                     progress(len(results), len(keys), results[-1])
         else:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(workers, len(keys)), mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=min(workers, len(keys)), mp_context=context,
+                                     initializer=die_with_parent) as pool:
                 futures = [pool.submit(_build_one, key) for key in keys]
                 for future in as_completed(futures):
                     results.append(future.result())
