@@ -70,6 +70,7 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
     """The archived edition for these figures: the existing one, or a new build (a new revision
     if the figures changed after it was sent). Returns the edition, its content and whether it was built."""
     content = edition_content(config, dataset, quarter, territory, lang)
+    _check_printable(config, content)
     latest = latest_edition(config.paths.output, quarter, territory, lang)
     if latest is not None and latest.manifest.get("content_sha256") == content.digest and not (rebuild and not latest.sent):
         return latest, content, False
@@ -81,6 +82,21 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
         revision, revises = latest.revision, latest.manifest.get("revises")
     edition = build_edition(config, dataset, content, revision=revision, revises=revises, chart_workers=chart_workers)
     return edition, content, True
+
+
+def _check_printable(config: Config, content: EditionContent) -> None:
+    """Names from the data and the editor's notes must be printable with the brand's font."""
+    from .brand import Templates, load_brand
+    from .glyphs import check_printable
+
+    templates = Templates(config.paths.templates)
+    brand = load_brand(config.paths.brand or templates.find("brand/brand.toml").parent)
+    services = str(config.paths.data / "services.csv")
+    texts = [(services, column, getattr(item, column)) for item in content.indicators.services
+             for column in ("provider", "service")]
+    if content.notes:
+        texts.append((str(config.notes_dir / f"{content.quarter}.md"), None, content.notes))
+    check_printable(texts, brand.fonts["regular"])
 
 
 def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content: EditionContent | None,
