@@ -12,6 +12,8 @@ import io
 import json
 import logging
 import re
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,8 @@ TRADE_KEY = ["period", "flow", "territory", "product", "partner"]
 SERVICES_COLUMNS = ["period", "provider", "service", "firms", "smes", "activities"]
 SERVICES_KEY = ["period", "provider", "service"]
 FLOWS = ("export", "import")
-QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
+# ASCII digits and nothing after: \d would take "２０１７Q1" and $ would take "2017Q1\n" as quarters.
+QUARTER_PATTERN = re.compile(r"([0-9]{4})Q([1-4])")
 MAX_PROBLEMS = 200
 CACHE_FOLDER = ".cache"
 
@@ -54,7 +57,7 @@ def quarter_sort_key(quarter: str) -> tuple[int, int]:
 
 
 def parse_quarter(quarter: str) -> tuple[int, int]:
-    match = QUARTER_PATTERN.match(quarter)
+    match = QUARTER_PATTERN.fullmatch(quarter)
     if not match:
         raise ValueError(f"not a quarter like 2017Q1: {quarter!r}")
     return int(match.group(1)), int(match.group(2))
@@ -196,14 +199,18 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     """File contents as text, or None with a problem noted: missing, unreadable, not UTF-8, empty."""
     try:
         raw = path.read_bytes()
-        if path.name.endswith(".gz"):
-            raw = gzip.decompress(raw)
     except FileNotFoundError:
         problems.append(Problem(str(path), None, None, "file not found"))
         return None
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        problems.append(Problem(str(path), None, None, f"cannot read file: {exc}"))
+    except OSError as exc:
+        problems.append(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}"))
         return None
+    if path.name.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged deflate stream inside
+            problems.append(Problem(str(path), None, None, f"not a readable gzip file: {exc}"))
+            return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -216,36 +223,61 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
     return text
 
 
+def one_line(text: str) -> str:
+    """Text from a file (say a column name) made safe for a one-line message: line breaks escaped."""
+    return text.replace("\n", "\\n").replace("\r", "\\r")
+
+
 def read_csv_text(path: Path, text: str, expected: list[str], problems: list[Problem]) -> pd.DataFrame | None:
-    """Parse CSV text as strings, checking the header; rows keep their line number in `_line`."""
-    header_line = next(csv.reader(io.StringIO(text)), [])
+    """Parse CSV text as strings, checking the header; rows keep their line number in `_line`.
+
+    The header is read with newline="" so that old-Mac line ends (a bare CR) and a field over the
+    csv module's size limit are malformed-CSV problems, not exceptions. It is checked before the
+    body is parsed: a wrong header needs no body, and pandas takes a minute over 300,000 columns.
+    """
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), strict=True), [])
+    except csv.Error as exc:
+        problems.append(Problem(str(path), 1, None, f"malformed CSV header: {exc}"))
+        return None
+    repeated = [name for name, count in Counter(header).items() if count > 1]
+    missing = [c for c in expected if c not in header]
+    unknown = [c for c in dict.fromkeys(header) if c not in expected]
+    for column in repeated:
+        problems.append(Problem(str(path), 1, one_line(column), "column given more than once"))
+    for column in missing:
+        problems.append(Problem(str(path), 1, column, "missing column", ",".join(header)))
+    for column in unknown:
+        problems.append(Problem(str(path), 1, one_line(column), f"unknown column (expected {','.join(expected)})"))
+    if repeated or missing or unknown:
+        return None
     try:
         # Naming the columns from the header makes a row with extra fields an error, not an index.
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=0,
-                            names=header_line, skip_blank_lines=False, engine="c")
+                            names=header, skip_blank_lines=False, engine="c")
     except (pd.errors.ParserError, ValueError) as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        line = int(match.group(1)) if match else None
-        detail = str(exc).split(". ", 1)[-1].strip() if match else str(exc)
+        line, detail = describe_parser_error(str(exc))
         problems.append(Problem(str(path), line, None, f"malformed CSV: {detail}"))
         return None
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas turns extra fields on the first data row into an index instead of failing.
-        problems.append(Problem(str(path), 2, None, f"malformed CSV: more fields than the {len(header_line)} in the header"))
-        return None
-    header = [str(c) for c in frame.columns]
-    missing = [c for c in expected if c not in header]
-    unknown = [c for c in header if c not in expected]
-    for column in missing:
-        problems.append(Problem(str(path), 1, column, "missing column", ",".join(header)))
-    for column in unknown:
-        problems.append(Problem(str(path), 1, column, f"unknown column (expected {','.join(expected)})"))
-    if missing or unknown:
+        problems.append(Problem(str(path), 2, None, f"malformed CSV: more fields than the {len(header)} in the header"))
         return None
     frame["_line"] = np.arange(2, len(frame) + 2)
     frame["_file"] = str(path)
     blank = (frame[expected] == "").all(axis=1)
     return frame[~blank].reset_index(drop=True)
+
+
+def describe_parser_error(error: str) -> tuple[int | None, str]:
+    """pandas' parser error as a line number and plain words, without its "C error:" jargon."""
+    error = " ".join(error.split())
+    if quote := re.search(r"EOF inside string starting at row (\d+)", error):
+        return int(quote.group(1)) + 1, "a quote opened here is never closed"
+    if fields := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error):
+        expected, line, saw = fields.groups()
+        return int(line), f"{saw} fields but the header has {expected}"
+    return None, error.removeprefix("Error tokenizing data. C error: ")
 
 
 def _flag(frame: pd.DataFrame, bad: pd.Series, column: str, message: str, problems: list[Problem]) -> None:
@@ -266,7 +298,7 @@ def _read_trade_file(path: Path, problems: list[Problem]) -> pd.DataFrame | None
     if frame.empty:
         problems.append(Problem(str(path), None, None, "file has a header but no rows"))
         return None
-    _flag(frame, ~frame["period"].str.match(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
+    _flag(frame, ~frame["period"].str.fullmatch(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
     _flag(frame, ~frame["flow"].isin(FLOWS), "flow", "unknown flow (expected export or import)", problems)
     _flag(frame, ~frame["territory"].isin(reference.TERRITORIES), "territory", "unknown territory code", problems)
     _flag(frame, ~frame["product"].isin(reference.PRODUCTS), "product", "unknown hi-tech product group", problems)
@@ -277,6 +309,11 @@ def _read_trade_file(path: Path, problems: list[Problem]) -> pd.DataFrame | None
 
 def _non_negative_numbers(frame: pd.DataFrame, column: str, problems: list[Problem],
                           integer: bool = False) -> pd.Series:
+    """The column as floats, flagging what is not a non-negative (whole) number.
+
+    Infinities are NaN in the result, like any other non-number, so that a caller's fillna() and
+    cast to integers cannot fail on them; a count must also fit an int64, or the cast would wrap it.
+    """
     text = frame[column].str.strip()
     numbers = pd.to_numeric(text, errors="coerce")
     not_number = numbers.isna() | ~np.isfinite(numbers.fillna(0))
@@ -285,7 +322,8 @@ def _non_negative_numbers(frame: pd.DataFrame, column: str, problems: list[Probl
     if integer:
         _flag(frame, ~not_number & (numbers >= 0) & (numbers != np.floor(numbers.fillna(0))), column,
               "not a whole number", problems)
-    return numbers.astype(float)
+        _flag(frame, ~not_number & (numbers >= 2.0 ** 63), column, "too large for a count", problems)
+    return numbers.where(~not_number).astype(float)
 
 
 def _duplicate_problems(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
@@ -311,6 +349,11 @@ def _structure_problems(trade: pd.DataFrame, warnings: list[str]) -> list[Proble
     level = trade["territory"].map({code: t.level for code, t in reference.TERRITORIES.items()})
     parent = trade["territory"].map({code: t.parent for code, t in reference.TERRITORIES.items()})
     totals = trade.groupby(["period", "flow", "territory"])["value_eur"].sum()
+    # Each value may be finite and their sum not (1e308 + 1e308): the bulletin would print infinity.
+    for (period, flow, territory), total in totals[~np.isfinite(totals)].items():
+        first = trade[(trade["period"] == period) & (trade["flow"] == flow) & (trade["territory"] == territory)].iloc[0]
+        problems.append(Problem(first["_file"], int(first["_line"]), "value_eur",
+                                f"{territory} {flow} total {period} is too large to add up", f"{total}"))
     provinces = trade[level == "province"]
     regions = trade[level == "region"]
     for (period, flow, region), rows in provinces.groupby(["period", "flow", parent[level == "province"]]):
@@ -353,7 +396,7 @@ def _read_services_file(path: Path, problems: list[Problem]) -> pd.DataFrame:
     frame = read_csv_text(path, text, SERVICES_COLUMNS, problems) if text is not None else None
     if frame is None:
         return _empty_services()
-    _flag(frame, ~frame["period"].str.match(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
+    _flag(frame, ~frame["period"].str.fullmatch(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
     for column in ("provider", "service"):
         _flag(frame, frame[column].str.strip() == "", column, "empty name", problems)
     counts = {column: _non_negative_numbers(frame, column, problems, integer=True)

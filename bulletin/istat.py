@@ -22,6 +22,7 @@ code of ``reference.partner_codes()``) and ``value_eur``.
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections import Counter
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import reference
+from .data import describe_parser_error, one_line
 from .errors import ConfigError, DataError, Problem
 
 CANONICAL_COLUMNS = ["period", "flow", "territory", "product", "partner", "value_eur"]
@@ -63,6 +65,9 @@ UNALLOCATED_TERRITORIES = frozenset({"ITNI1", "ITNI12", "ITNI13"})
 PRODUCT_TOTALS = frozenset({"TOTAL", "_T", "00", "0010"})
 HITECH_DIVISIONS = frozenset(p.division for p in reference.PRODUCTS.values())
 _GROUP_OF_PREFIX = {code.replace(".", ""): code for code in reference.PRODUCTS}
+
+# Digits are ASCII ones (here and in periods): \d would also take "２１２０" or "２０１７-Q1".
+_PRODUCT_CODE = r"[0-9]+(\.[0-9]+)*"
 
 # Partner aggregates: the world, EU/euro-area groupings in any composition (EU27_2020, EXT_EU28,
 # EA19...) and EFTA. Their trade is already in the countries, so adding them would double count.
@@ -164,12 +169,21 @@ def _read_file(file: str, problems: list[Problem]) -> tuple[pd.DataFrame, dict[s
         return None
     header = text.split("\n", 1)[0]
     sep = ";" if header.count(";") > header.count(",") else ","
+    # The header is checked before the body is parsed: a wrong header needs no body, and pandas
+    # takes a minute over a header of 300,000 names. (A header the csv module cannot read is left
+    # to pandas, which says where it fails.)
+    try:
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True), [])
+    except csv.Error:
+        names = None
+    if names is not None and _find_columns(names, file, problems) is None:
+        return None
     try:
         # header=None: the header is read as line 1, so that a row with more fields than the
         # header is an error instead of silently becoming an index column.
         table = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
                             skip_blank_lines=False)
-    except pd.errors.ParserError as exc:
+    except ValueError as exc:  # ParserError, and EmptyDataError for a text with no columns at all
         problems.append(_parse_problem(file, str(exc), sep))
         return None
     table.index = table.index + 1  # line numbers
@@ -185,13 +199,14 @@ def _read_file(file: str, problems: list[Problem]) -> tuple[pd.DataFrame, dict[s
     raw = pd.DataFrame({field: table[col].str.strip() for field, col in columns.items()})
     for field in _CODE_FIELDS:
         raw[field] = raw[field].str.upper()
-    return raw, columns
+    return raw, {field: one_line(str(col).strip()) for field, col in columns.items()}
 
 
 def _parse_problem(file: str, error: str, sep: str) -> Problem:
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error)
     if fields is None:
-        return Problem(file, None, None, f"cannot parse the CSV: {error.strip()}")
+        line, detail = describe_parser_error(error)
+        return Problem(file, line, None, f"cannot parse the CSV: {detail}")
     expected, line, saw = fields.groups()
     return Problem(file, int(line), None, f"{saw} fields but the header has {expected}: "
                                           f"is a value containing '{sep}' missing its quotes?")
@@ -219,10 +234,19 @@ def _read_text(file: str, problems: list[Problem]) -> str | None:
     return text
 
 
-def _find_columns(header: pd.Index, file: str, problems: list[Problem]) -> dict[str, str] | None:
-    """Map internal fields to this file's columns, whichever spelling it uses."""
+def _find_columns(header: pd.Index | list[str], file: str, problems: list[Problem]) -> dict[str, str] | None:
+    """Map internal fields to this file's columns, whichever spelling it uses.
+
+    A column the reader needs may appear only once: two of them would give each field a table,
+    not a column, and nothing says which one holds the data.
+    """
+    spelled = Counter(str(name).strip().upper() for name in header)
     by_upper = {str(name).strip().upper(): name for name in header}
     columns, ok = {}, True
+    for spelling in [s for spellings in REQUIRED_COLUMNS.values() for s in spellings] + [UNIT_MULT_COLUMN]:
+        if spelled[spelling] > 1:
+            problems.append(Problem(file, 1, None, f"column {spelling} appears {spelled[spelling]} times: keep only one"))
+            ok = False
     for field, spellings in REQUIRED_COLUMNS.items():
         present = [by_upper[s] for s in spellings if s in by_upper]
         if not present:
@@ -304,7 +328,7 @@ def _skip_reasons(raw: pd.DataFrame) -> pd.Series:
     mark(~raw["data_type"].isin(FLOWS), SKIP_FLOW)
     mark(raw["territory"].isin(UNALLOCATED_TERRITORIES), SKIP_UNALLOCATED)
     product = raw["product"]
-    numeric = product.str.fullmatch(r"\d+(\.\d+)*")
+    numeric = product.str.fullmatch(_PRODUCT_CODE)
     code, group = _product_code_and_group(product)
     mark(product.isin(PRODUCT_TOTALS) | product.str.fullmatch(r"[A-Z_]+"), SKIP_PRODUCT_TOTAL)
     mark(numeric & code.isin(HITECH_DIVISIONS), SKIP_TWO_DIGIT)
@@ -319,7 +343,7 @@ def _product_code_and_group(product: pd.Series) -> tuple[pd.Series, pd.Series]:
     The group is NaN for codes that are not digits, or not at least three digits of a hi-tech
     group (2-digit totals included: 26 is the whole division, not one group).
     """
-    numeric = product.str.fullmatch(r"\d+(\.\d+)*")
+    numeric = product.str.fullmatch(_PRODUCT_CODE)
     code = product.str.replace(".", "", regex=False)
     group = code.str[:3].map(_GROUP_OF_PREFIX).where(numeric & (code.str.len() >= 3))
     return code, group
@@ -336,10 +360,10 @@ def _parse_periods(time: pd.Series) -> pd.DataFrame:
 
 
 def _parse_period(text: str) -> tuple[str | None, str | None, str | None]:
-    if quarter := re.fullmatch(r"(\d{4})-?Q([1-4])", text):
+    if quarter := re.fullmatch(r"([0-9]{4})-?Q([1-4])", text):
         year, q = quarter.groups()
         return f"{year}Q{q}", f"{year}Q{q}", "Q"
-    if month := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", text):
+    if month := re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", text):
         year, m = month.groups()
         return f"{year}-{m}", f"{year}Q{(int(m) - 1) // 3 + 1}", "M"
     return None, None, None
@@ -471,6 +495,12 @@ def _to_quarters(obs: pd.DataFrame, problems: list[Problem],
                 f"quarter is {q.value_eur:,.2f} EUR at {q.file}:{q.line}"))
         skipped[SKIP_MONTHS_GIVEN_AS_QUARTER] += int(sums.loc[months_dropped, "rows"].sum())
     used = sums[~months_dropped]
+    # OBS_VALUE x 10^UNIT_MULT, or the sum of a quarter's months, can overflow a float (1e308 thousand
+    # euros): infinity is no value to write, and `data check` would refuse the file it went into.
+    for row in used[~np.isfinite(used["value_eur"].astype(float))].itertuples(index=False):
+        problems.append(Problem(
+            row.file, int(row.line), "OBS_VALUE",
+            f"{row.period} {row.flow} {row.territory} {row.product} {row.partner}: too large a value in euros"))
     rows = (used[CANONICAL_COLUMNS].astype({"value_eur": float})
             .sort_values(CANONICAL_KEY).reset_index(drop=True))
     return rows, int(used["rows"].sum())
