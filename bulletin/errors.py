@@ -24,7 +24,8 @@ class Problem:
 
 
 def _shorten(value: str, limit: int = 60) -> str:
-    value = value.replace("\n", "\\n").replace("\r", "\\r")
+    # Control and separator characters from the data are shown escaped, so a problem stays on one line.
+    value = "".join(repr(c)[1:-1] if not c.isprintable() else c for c in value)
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
