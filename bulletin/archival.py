@@ -1,18 +1,23 @@
-"""Make the composed PDF fit for long-term archiving (PDF/A-2b) and reproducible.
+"""Make the composed PDF complete, fit for long-term archiving (PDF/A-2b) and reproducible.
 
-reportlab writes the pages; this step adds what PDF/A asks of the file as a whole: XMP metadata
+reportlab writes the pages, with an empty form where each chart goes; this step puts each
+chart's PDF page into its form, then adds what PDF/A asks of the file as a whole: XMP metadata
 that matches the document information and declares the conformance, an sRGB output intent,
 and a document ID derived from the content so that equal inputs give equal bytes.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
 
-from .document import DocumentInfo
+from .document import DocumentInfo, chart_xobject_name
+
+CHART_XOBJECT_PREFIX = chart_xobject_name("")
 
 
 @lru_cache(maxsize=1)
@@ -23,9 +28,15 @@ def srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def make_archival(source: Path, target: Path, info: DocumentInfo, created: dt.datetime, producer: str) -> None:
-    """Rewrite `source` as PDF/A-2b into `target` with metadata from `info`, dated `created`."""
-    with pikepdf.open(source) as pdf:
+def make_archival(source: Path, target: Path, info: DocumentInfo, created: dt.datetime, producer: str,
+                  charts: Mapping[str, Path] | None = None) -> None:
+    """Rewrite `source` as PDF/A-2b into `target` with metadata from `info`, dated `created`.
+
+    `charts` maps each chart's name to its one-page PDF, drawn into the chart's form.
+    """
+    with ExitStack() as stack:
+        pdf = stack.enter_context(pikepdf.open(source))
+        _place_charts(pdf, charts or {}, stack)
         stamp = created.astimezone(dt.timezone.utc).replace(microsecond=0)
         pdf_date = stamp.strftime("D:%Y%m%d%H%M%SZ")
         pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
@@ -57,3 +68,38 @@ def make_archival(source: Path, target: Path, info: DocumentInfo, created: dt.da
         pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=False)
         pdf.save(target, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate, fix_metadata_version=False)
+
+
+def _place_charts(pdf: pikepdf.Pdf, charts: Mapping[str, Path], stack: ExitStack) -> None:
+    """Fill each chart's form with the chart's page, scaled onto the form's box.
+
+    The form keeps its object, so every page that draws it draws the chart. The page's content
+    stream is taken as it is, still compressed; its resources are copied over (the chart files
+    stay open in `stack` until the document is saved).
+    """
+    names = {chart_xobject_name(name): name for name in charts}
+    forms: dict[str, pikepdf.Stream] = {}
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        xobjects = resources.get("/XObject") if resources is not None else None
+        for key, form in (xobjects.items() if xobjects is not None else ()):
+            if key.startswith(CHART_XOBJECT_PREFIX):
+                if key not in names:
+                    raise ValueError(f"the document places chart {key[len(CHART_XOBJECT_PREFIX):]!r}, "
+                                     "but no file was given for it")
+                forms[key] = form
+    for key, form in sorted(forms.items()):
+        chart = stack.enter_context(pikepdf.open(charts[names[key]]))
+        page = chart.pages[0].obj
+        contents = page.Contents
+        parts = [contents] if isinstance(contents, pikepdf.Stream) else list(contents)
+        if len(parts) == 1 and parts[0].get("/Filter") == pikepdf.Name.FlateDecode and "/DecodeParms" not in parts[0]:
+            form.write(parts[0].read_raw_bytes(), filter=pikepdf.Name.FlateDecode)  # as it is, compressed
+        else:
+            form.write(b"\n".join(part.read_bytes() for part in parts))
+        x0, y0, x1, y1 = (float(v) for v in page.MediaBox)
+        bx0, by0, bx1, by1 = (float(v) for v in form.BBox)
+        sx, sy = (bx1 - bx0) / (x1 - x0), (by1 - by0) / (y1 - y0)
+        form.BBox = pikepdf.Array([x0, y0, x1, y1])
+        form.Matrix = pikepdf.Array([sx, 0, 0, sy, bx0 - x0 * sx, by0 - y0 * sy])
+        form.Resources = pdf.copy_foreign(page.Resources)

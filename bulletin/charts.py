@@ -1,4 +1,4 @@
-"""The bulletin's charts: vector SVG files drawn from the indicators, sized for the page.
+"""The bulletin's charts: vector PDF files drawn from the indicators, sized for the page.
 
 Every number a chart prints is formatted by `formatting`, so it reads exactly as in the text and
 the tables, and is listed in `Chart.labels` so tests can check the two agree. Layout is computed
@@ -7,17 +7,17 @@ is exactly `Chart.width_mm` x `Chart.height_mm` and nothing is clipped.
 
 Colour is never the only cue: lines differ in style and marker, grouped bars name their series
 with direct labels, and the brand's series colours differ in lightness (tested), so the charts
-read in grey print and for colour-blind readers. Matplotlib's hatching is avoided on purpose:
-svglib, which puts the SVG into the PDF, cannot draw SVG patterns (hatched bars vanish).
+read in grey print and for colour-blind readers; no hatching is needed.
 
-Text is written as outlines (`svg.fonttype = "path"`), one <path> per string, so the PDF needs
-no fonts for the charts and svglib converts a string in one go rather than glyph by glyph.
-Output is byte-reproducible: fixed hash salt, no date, two-decimal coordinates.
+Each chart is a one-page PDF of exactly its size, drawn by matplotlib's PDF backend; the
+bulletin places that page as it is (see `archival`), so reportlab never draws the charts. Text is
+written as outlines, one path per string, so the chart PDFs hold no fonts and the bulletin embeds
+none for them. Output is byte-reproducible: no dates, no producer, two-decimal coordinates.
 
-When `workers` > 1 the charts are drawn in worker processes. The work function is top-level and
-takes plain data only, so it draws the same bytes under the fork, forkserver and spawn start
-methods. Each worker also reads its SVG back with svglib, as the document will: `drawing()` hands
-that result over, so the conversion runs in parallel too.
+Each chart's size is computed from its data before it is drawn (`start_charts`), so the document
+can be laid out while worker processes draw; the calling process draws what is left when it
+asks for the charts (`ChartJob.result`). The work function is top-level and takes plain data
+only, so it draws the same bytes under the fork, forkserver and spawn start methods.
 """
 from __future__ import annotations
 
@@ -26,40 +26,35 @@ import gc
 import hashlib
 import math
 import multiprocessing
-import os
-import pickle
 import sys
 import threading
-from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
-matplotlib.use("svg")  # never a GUI backend; figures below are attached to an SVG canvas
+matplotlib.use("pdf")  # never a GUI backend; figures below are attached to a PDF canvas
 
-from matplotlib import _path as _mpl_path  # noqa: E402
+# Only what laying the charts out needs (fonts, measured text) is imported here; figures and the
+# PDF backend, twice as long to import, when a chart is drawn (see `_Canvas.start`), so that a
+# worker process imports them while this one goes on.
 from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_mixed import MixedModeRenderer  # noqa: E402
-from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap, to_rgb  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
 from matplotlib.textpath import text_to_path  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 from matplotlib.transforms import Affine2D, blended_transform_factory, offset_copy  # noqa: E402
-
-from svglib.svglib import svg2rlg  # noqa: E402
 
 from . import reference  # noqa: E402
 from .brand import Brand  # noqa: E402
+from .faults import die_with_parent  # noqa: E402
 from .formatting import millions, number, pct, quarter_label, share  # noqa: E402
 from .indicators import Indicators  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MM = 72.0 / 25.4          # points per millimetre
 WIDTH_MM = 170.0          # the text frame of an A4 page with 20 mm margins
@@ -67,7 +62,6 @@ TREND_HEIGHT_MM = 70.0
 MIN_HEIGHT_MM, MAX_HEIGHT_MM = 60.0, 120.0
 FONT_SIZE = 8.0           # panel titles
 SMALL = 7.5               # everything else: the smallest size printed
-HASH_SALT = "bulletin-charts"
 CHART_NAMES = ("trend", "products", "destinations", "areas", "provinces", "heatmap", "services")
 SERIES_COLOURS = ("primary", "secondary", "accent")  # must stay apart in grey: see tests
 
@@ -102,7 +96,7 @@ SHORT_PRODUCTS = {
 @dataclass(frozen=True)
 class Chart:
     name: str            # "trend", "products", "destinations", "areas", "provinces", "heatmap", "services"
-    path: Path           # the SVG file written
+    path: Path           # the PDF file written: one page, width_mm x height_mm
     width_mm: float
     height_mm: float
     labels: list[str]    # every number label printed on the chart, as printed (for consistency tests)
@@ -110,11 +104,25 @@ class Chart:
 
 def render_charts(indicators: Indicators, brand: Brand, lang: str, out_dir: Path, workers: int = 2,
                   *, png_dir: Path | None = None) -> dict[str, Chart]:
-    """Draw every chart the indicators have data for into `out_dir/<name>.svg`.
+    """Draw every chart the indicators have data for into `out_dir/<name>.pdf`.
 
     A chart without data is skipped (no entry, no file). `labels` lists the data labels first
     (values, changes, shares, last values), then the axis tick labels. `png_dir`, if given, also
     receives a 100 dpi PNG of each chart for a person to look at.
+    """
+    with start_charts(indicators, brand, lang, out_dir, workers, png_dir=png_dir) as job:
+        return job.result()
+
+
+def start_charts(indicators: Indicators, brand: Brand, lang: str, out_dir: Path, workers: int = 2,
+                 *, png_dir: Path | None = None) -> ChartJob:
+    """Start drawing the charts, as `render_charts` does, and return at once with their sizes.
+
+    `workers` counts the processes that draw, this one included. With more than one, the others
+    start drawing at once while the caller goes on (the document needs only the sizes,
+    `ChartJob.planned`), and this process draws its share when it asks for `result()`.
+    With one, the charts are drawn before this returns. Use the job as a context manager:
+    leaving it stops the workers.
     """
     if lang not in WORDS:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(WORDS)}")
@@ -123,58 +131,108 @@ def render_charts(indicators: Indicators, brand: Brand, lang: str, out_dir: Path
         png_dir.mkdir(parents=True, exist_ok=True)
     style = {"colours": dict(brand.colours), "scale": list(brand.scale),
              "fonts": [str(brand.fonts[s]) for s in sorted(brand.fonts)], "regular": str(brand.fonts["regular"])}
-    tasks = [(name, spec, style, lang, str(out_dir / f"{name}.svg"),
-              None if png_dir is None else str(png_dir / f"{name}.png"))
-             for name, spec in _specs(indicators, lang)]
-    if workers > 1 and len(tasks) > 1:
-        # Longest first, so that the workers finish at about the same time.
-        ordered = sorted(tasks, key=lambda task: -_COST.get(task[0], 1))
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_pool_context()) as pool:
-            results = list(pool.map(_render_task, ordered))
-    else:
-        results = [_render_task(task) for task in tasks]
-    for name in CHART_NAMES:  # a chart skipped now must not be left over from an earlier run
-        stale = out_dir / f"{name}.svg"
-        if stale.exists() and name not in {task[0] for task in tasks}:
-            stale.unlink()
-    charts = {}
-    for name, path, height, labels, converted in results:
-        charts[name] = Chart(name=name, path=Path(path), width_mm=WIDTH_MM, height_mm=height, labels=labels)
-        _DRAWINGS[path] = converted
-        _DRAWINGS.move_to_end(path)
-    while len(_DRAWINGS) > 4 * len(CHART_NAMES):
-        _DRAWINGS.popitem(last=False)
-    return {name: charts[name] for name in CHART_NAMES if name in charts}
+    specs = _specs(indicators, lang)
+    for name in set(CHART_NAMES) - {name for name, _ in specs}:  # not left over from an earlier run
+        (out_dir / f"{name}.pdf").unlink(missing_ok=True)
+    # Longest first: the workers take charts from the front of the list, this process from the back.
+    tasks = sorted([(name, spec, style, lang, str(out_dir / f"{name}.pdf"),
+                     None if png_dir is None else str(png_dir / f"{name}.png")) for name, spec in specs],
+                   key=lambda task: -_COST.get(task[0], 1))
+    job = ChartJob(tasks, min(workers, len(tasks)) - 1)
+    # The sizes, from the layout code the drawing uses, while the workers start.
+    job.planned = {name: Chart(name=name, path=out_dir / f"{name}.pdf", width_mm=WIDTH_MM,
+                               height_mm=_height(spec, style, lang) / MM, labels=[])
+                   for name, spec in specs}
+    return job
 
 
-# Each chart read by svglib in the worker that drew it, while the SVG was fresh: converting is as
-# slow as drawing, so done here it runs in parallel instead of after, in the document stage.
-_DRAWINGS: OrderedDict[str, tuple[tuple[int, int], bytes]] = OrderedDict()
+class ChartJob:
+    """Charts being drawn. `planned`: every chart that will be drawn, with its file and size but
+    no labels yet; `result()`: the drawn charts.
 
-
-def drawing(chart: Chart, font_name: str | None = None):
-    """The chart as a reportlab Drawing, as `svglib.svglib.svg2rlg(chart.path)` gives it.
-
-    A new object on every call (callers scale it). Taken from the conversion done while drawing
-    when the file is unchanged since, converted now otherwise. The charts hold no text, only
-    outlines, but reportlab starts every drawing by selecting its default font, Helvetica, which
-    then sits unembedded in the PDF: `font_name`, a font registered with reportlab, replaces it.
+    The charts are shared out as they are drawn: each process takes the next one left, the
+    workers from the front of the list (the longest first), this process from the back when it
+    gets to `result()`. So none waits while there is a chart to draw, whenever `result()` comes.
     """
-    stat = chart.path.stat()
-    cached = _DRAWINGS.get(str(chart.path))
-    if cached and cached[0] == (stat.st_mtime_ns, stat.st_size):
-        result = pickle.loads(cached[1])
-    else:
-        result = svg2rlg(str(chart.path))
-    if font_name:
-        result.initialFontName = font_name
-    return result
+
+    planned: dict[str, Chart]
+
+    def __init__(self, tasks: list[tuple], workers: int):
+        self._tasks, self._results, self._futures, self._pool, self._claims = tasks, [], [], None, None
+        if workers <= 0:
+            self._results = [_render_task(task) for task in tasks]
+            return
+        context = _pool_context()
+        self._claims = context.Array("i", [0, len(tasks)])  # the next from the front; the end from the back
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                         initargs=(self._claims, tasks))
+        self._futures = [self._pool.submit(_draw_from_front) for _ in range(workers)]
+
+    def result(self) -> dict[str, Chart]:
+        try:
+            while (index := _claim(self._claims, front=False)) is not None:
+                self._results.append(_render_task(self._tasks[index]))
+            for future in self._futures:
+                self._results += future.result()
+        finally:
+            self.close()
+        charts = {}
+        for name, path, height_mm, labels in self._results:
+            if height_mm != self.planned[name].height_mm:  # the document was laid out with the planned size
+                raise RuntimeError(f"chart {name!r} drawn {height_mm} mm high, planned {self.planned[name].height_mm}")
+            charts[name] = dataclasses.replace(self.planned[name], labels=labels)
+        return {name: charts[name] for name in CHART_NAMES if name in charts}
+
+    def close(self) -> None:
+        """Stop: charts not started are left undrawn, those being drawn are waited for."""
+        if self._pool is not None:
+            with self._claims.get_lock():
+                self._claims[0] = self._claims[1]
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> ChartJob:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _claim(claims, front: bool) -> int | None:
+    """The index of the next chart nobody has taken, from the front or the back; None when done."""
+    if claims is None:
+        return None
+    with claims.get_lock():
+        first, end = claims[0], claims[1]
+        if first >= end:
+            return None
+        if front:
+            claims[0] = first + 1
+            return first
+        claims[1] = end - 1
+        return end - 1
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(claims, tasks: list[tuple]) -> None:
+    die_with_parent()  # a killed build leaves no worker waiting for charts forever
+    _WORKER.update(claims=claims, tasks=tasks)
+
+
+def _draw_from_front() -> list[tuple]:
+    results = []
+    while (index := _claim(_WORKER["claims"], front=True)) is not None:
+        results.append(_render_task(_WORKER["tasks"][index]))
+    return results
 
 
 def _pool_context():
     """Fork where it is safe (Linux, one thread): workers start in milliseconds with matplotlib
-    already imported. Elsewhere the platform's default (spawn, forkserver) re-imports it, which
-    costs about a second but draws the same bytes."""
+    already imported (they import its figures and PDF backend themselves). Elsewhere the
+    platform's default (spawn, forkserver) re-imports it all, which costs about a second but
+    draws the same bytes."""
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
@@ -278,11 +336,11 @@ def _specs(ind: Indicators, lang: str) -> list[tuple[str, dict]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Drawing: runs in worker processes; plain data in, (name, file, height, labels, drawing) out
+# Drawing: runs in worker processes; plain data in, (name, file, height, labels) out
 # ---------------------------------------------------------------------------------------------
 
-def _render_task(task: tuple) -> tuple[str, str, float, list[str], tuple[tuple[int, int], bytes]]:
-    name, spec, style, lang, svg_path, png_path = task
+def _render_task(task: tuple) -> tuple[str, str, float, list[str]]:
+    name, spec, style, lang, pdf_path, png_path = task
     family = _register_fonts(tuple(style["fonts"]), style["regular"])
     # A figure is thousands of small objects; with pandas loaded, the cyclic garbage collector
     # walking the whole heap meanwhile cost a third of the drawing time. It runs again after.
@@ -292,13 +350,23 @@ def _render_task(task: tuple) -> tuple[str, str, float, list[str], tuple[tuple[i
         with matplotlib.rc_context(_rc(style, family)):
             draw = {"trend": _draw_trend, "bars": _draw_bars, "heatmap": _draw_heatmap}[spec["kind"]]
             canvas = draw(spec, _Canvas(style, family, lang))
-            canvas.save(svg_path, png_path)
-        stat = os.stat(svg_path)
-        converted = pickle.dumps(svg2rlg(svg_path), protocol=pickle.HIGHEST_PROTOCOL)
+            canvas.save(pdf_path, png_path)
     finally:
         if collecting:
             gc.enable()
-    return name, svg_path, canvas.height / MM, canvas.labels, ((stat.st_mtime_ns, stat.st_size), converted)
+    return name, pdf_path, canvas.height / MM, canvas.labels
+
+
+def _height(spec: dict, style: dict, lang: str) -> float:
+    """The height in points the chart will be drawn at, computed as the drawing computes it."""
+    family = _register_fonts(tuple(style["fonts"]), style["regular"])
+    with matplotlib.rc_context(_rc(style, family)):
+        c = _Canvas(style, family, lang)
+        if spec["kind"] == "trend":
+            return TREND_HEIGHT_MM * MM
+        if spec["kind"] == "bars":
+            return _bars_frame(spec, c)[1]
+        return _heatmap_frame(spec, c)[1]
 
 
 @lru_cache(maxsize=None)
@@ -317,7 +385,7 @@ def _register_fonts(paths: tuple[str, ...], regular: str) -> str:
 
 def _rc(style: dict, family: str) -> dict:
     colours = style["colours"]
-    return {"svg.fonttype": "path", "svg.hashsalt": HASH_SALT, "font.family": [family], "font.size": SMALL,
+    return {"font.family": [family], "font.size": SMALL,
             "text.color": colours["text"], "axes.unicode_minus": False, "path.simplify": True,
             "grid.color": colours["rule"], "grid.linewidth": 0.5, "grid.linestyle": "-",
             "axes.edgecolor": colours["muted"], "axes.linewidth": 0.6,
@@ -330,48 +398,20 @@ def _rc(style: dict, family: str) -> dict:
 @lru_cache(maxsize=8192)
 def _text_width(family: str, text: str, size: float, weight: str, style: str) -> float:
     prop = FontProperties(family=family, size=size, weight=weight, style=style)
-    return max(text_to_path.get_text_width_height_descent(line, prop, ismath=False)[0] for line in text.split("\n"))
+    return max(_metrics(prop, line, False)[0] for line in text.split("\n"))
+
+
+@lru_cache(maxsize=8192)
+def _metrics(prop: FontProperties, text: str, ismath) -> tuple[float, float, float]:
+    """Width, height and descent of one line of text, unhinted: the layout above and matplotlib's
+    own placing of the text (see `chart_canvas`) measure with this, each string once."""
+    return text_to_path.get_text_width_height_descent(text, prop, ismath=ismath)
 
 
 @lru_cache(maxsize=4096)
 def _outline(prop: FontProperties, text: str, ismath) -> tuple:
     """A string's outline at the reference size: many labels ("12", "n.d.") repeat."""
     return text_to_path.get_text_path(prop, text, ismath=ismath)
-
-
-class _OutlineRendererSVG(RendererSVG):
-    """Matplotlib's SVG renderer, writing each string as one outlined <path>.
-
-    Matplotlib's "path" text mode defines each glyph once and places it with a <use>; svglib
-    converts every <use> on its own, which made reading the charts into the PDF several times
-    slower. Coordinates get two decimals (0.01 pt): six only made the files larger.
-    """
-
-    def _draw_text_as_path(self, gc, x, y, s, prop, angle, ismath, mtext=None):
-        size = self.points_to_pixels(prop.get_size_in_points())
-        verts, codes = _outline(prop.copy(), s, ismath)
-        transform = (Affine2D().scale(size / self._text2path.FONT_SCALE).rotate_deg(angle)
-                     .translate(x, self.height - y))
-        gc.set_linewidth(0.0)
-        self.draw_path(gc, MplPath(verts, codes), transform, rgbFace=gc.get_rgb())
-
-    def _convert_path(self, path, transform=None, clip=None, simplify=None, sketch=None):
-        clip = (0.0, 0.0, self.width, self.height) if clip else None
-        return _mpl_path.convert_to_string(path, transform, clip, simplify, sketch, 2,
-                                           [b"M", b"L", b"Q", b"C", b"z"], False).decode("ascii")
-
-
-class _FigureCanvas(FigureCanvasSVG):
-    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_other_savefig_options):
-        with open(filename, "w", encoding="utf-8", newline="\n") as fh:
-            self.figure.dpi = 72
-            width, height = self.figure.get_size_inches()
-            renderer = MixedModeRenderer(
-                self.figure, width, height, 72,
-                _OutlineRendererSVG(width * 72, height * 72, fh, image_dpi=72, metadata=metadata),
-                bbox_inches_restore=bbox_inches_restore)
-            self.figure.draw(renderer)
-            renderer.finalize()
 
 
 class _Canvas:
@@ -385,9 +425,13 @@ class _Canvas:
         self.labels: list[str] = []
 
     def start(self, height_pt: float) -> Figure:
+        from matplotlib.figure import Figure
+
+        from .chart_canvas import OutlineFigureCanvas
+
         self.height = height_pt
         self.fig = Figure(figsize=(self.width / 72.0, height_pt / 72.0), dpi=72)
-        _FigureCanvas(self.fig)
+        OutlineFigureCanvas(self.fig)
         self.fig.patch.set_visible(False)
         # Points from the lower left corner, whatever the dpi (the PNG preview uses 100).
         self.points = Affine2D().scale(1 / 72.0) + self.fig.dpi_scale_trans
@@ -420,13 +464,15 @@ class _Canvas:
         """Text at (x, y) points from the figure's lower left corner."""
         return self.fig.text(x, y, text, transform=self.points, fontsize=size, color=self.colour(colour), **kw)
 
-    def save(self, svg_path: str, png_path: str | None) -> None:
-        self.fig.savefig(svg_path, format="svg", metadata={"Date": None})
+    def save(self, pdf_path: str, png_path: str | None) -> None:
+        self.fig.savefig(pdf_path, format="pdf")
         if png_path:
             self.fig.savefig(png_path, format="png", dpi=100, facecolor="white")
 
 
 def _nice_ticks(low: float, high: float, bins: int = 5) -> list[float]:
+    from matplotlib.ticker import MaxNLocator
+
     if high <= low:
         high = low + 1.0
     return [float(t) for t in MaxNLocator(nbins=bins, steps=[1, 2, 5, 10]).tick_values(low, high)]
@@ -457,6 +503,8 @@ def _scaled(value: float, divisor: float, lang: str) -> str:
 
 
 def _draw_trend(spec: dict, c: _Canvas) -> _Canvas:
+    from matplotlib.lines import Line2D
+
     words = WORDS[c.lang]
     quarters = spec["quarters"]
     # x is the quarter's index from the first, so a quarter missing from the data leaves a gap.
@@ -554,15 +602,32 @@ def _separate(ys: list[float], min_gap: float) -> list[float]:
 
 # --- ranked horizontal bars, single or grouped ---------------------------------------------------
 
-def _draw_bars(spec: dict, c: _Canvas) -> _Canvas:
-    rows, tags = spec["rows"], spec.get("tags")
+def _bars_frame(spec: dict, c: _Canvas) -> tuple[list[str], float]:
+    """The row names as wrapped, and the chart's height: the rows' pitch fits the longest name."""
+    rows = spec["rows"]
     k = len(rows[0]["bars"])
-    bar_pt = 9.0 if k == 1 else 7.5
     names = [c.wrap(row["label"], spec["wrap_pt"]) for row in rows]
     lines = max(name.count("\n") + 1 for name in names)
-    bottom, top = 24.0, 3.0
-    pitch = max(k * bar_pt + 5.0, lines * SMALL * 1.2 + 4.0)
-    fig = c.start(_clamp_height(bottom + top + pitch * len(rows)))
+    pitch = max(k * _bar_pt(k) + 5.0, lines * SMALL * 1.2 + 4.0)
+    return names, _clamp_height(BARS_BOTTOM + BARS_TOP + pitch * len(rows))
+
+
+def _bar_pt(bars_per_row: int) -> float:
+    return 9.0 if bars_per_row == 1 else 7.5
+
+
+BARS_BOTTOM, BARS_TOP = 24.0, 3.0
+
+
+def _draw_bars(spec: dict, c: _Canvas) -> _Canvas:
+    from matplotlib.patches import Rectangle
+
+    rows, tags = spec["rows"], spec.get("tags")
+    k = len(rows[0]["bars"])
+    bar_pt = _bar_pt(k)
+    names, height = _bars_frame(spec, c)
+    bottom, top = BARS_BOTTOM, BARS_TOP
+    fig = c.start(height)
     left = max(c.width_of(name) for name in names) + 6.0
     axes_width, axes_height = c.width - left - 1.0, c.height - bottom - top
     pitch = axes_height / len(rows)
@@ -623,16 +688,32 @@ def _contrast(a: float, b: float) -> float:
     return (max(a, b) + 0.05) / (min(a, b) + 0.05)
 
 
-def _draw_heatmap(spec: dict, c: _Canvas) -> _Canvas:
-    rows, columns, matrix, key = spec["rows"], spec["columns"], spec["matrix"], spec["key"]
+def _heatmap_frame(spec: dict, c: _Canvas) -> tuple[dict, float]:
+    """The key's layout (as many columns of "code name" as fit) and the chart's height."""
+    rows, key = spec["rows"], spec["key"]
     line = SMALL * 1.3
     code_w = max(c.width_of(code, weight="bold") for code, _ in key) + 4.0
     entry_w = code_w + max(c.width_of(name) for _, name in key) + 12.0
     key_cols = max(1, min(len(key), int(c.width // entry_w)))
     key_rows = math.ceil(len(key) / key_cols)
     key_height = line * (key_rows + 1)
-    cell_h, header, gap = 14.5, 13.0, 9.0
-    fig = c.start(_clamp_height(key_height + gap + cell_h * len(rows) + header))
+    layout = {"line": line, "code_w": code_w, "entry_w": entry_w, "key_cols": key_cols, "key_rows": key_rows,
+              "key_height": key_height}
+    return layout, _clamp_height(key_height + HEAT_GAP + HEAT_CELL * len(rows) + HEAT_HEADER)
+
+
+HEAT_CELL, HEAT_HEADER, HEAT_GAP = 14.5, 13.0, 9.0
+
+
+def _draw_heatmap(spec: dict, c: _Canvas) -> _Canvas:
+    from matplotlib.patches import Rectangle
+
+    rows, columns, matrix, key = spec["rows"], spec["columns"], spec["matrix"], spec["key"]
+    layout, height = _heatmap_frame(spec, c)
+    line, code_w, entry_w = layout["line"], layout["code_w"], layout["entry_w"]
+    key_cols, key_rows, key_height = layout["key_cols"], layout["key_rows"], layout["key_height"]
+    header, gap = HEAT_HEADER, HEAT_GAP
+    fig = c.start(height)
     left = max(c.width_of(r) for r in rows) + 6.0
     bottom = key_height + gap
     axes_height = c.height - bottom - header

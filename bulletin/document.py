@@ -5,6 +5,10 @@ Each section is a small builder returning flowables; page decoration (header, fo
 numbers in the contents and the page total in the footers are PDF forms that are referenced
 where they are printed and filled in when the last page is known. Every heading becomes a PDF
 bookmark.
+
+Charts are placed the same way: each is an empty form of the chart's size (`chart_form`), drawn
+where the chart goes; `archival` puts the chart's own PDF page into that form. reportlab never
+draws the charts, and laying out needs only their sizes.
 """
 from __future__ import annotations
 
@@ -22,12 +26,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, NextPageTemplate,
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
-from svglib.svglib import svg2rlg
 
 from . import formatting as fmt
 from .brand import Brand
 from .charts import Chart
-from .charts import drawing as chart_drawing
 from .indicators import Indicators, RankedItem
 from .markup import Block
 from .narrative import Narrative, territory_phrase
@@ -147,22 +149,21 @@ class SectionTitle(Paragraph):
         self.outline_text = plain or text
 
 
-class SvgChart(Flowable):
-    """A vector chart: the SVG from the charts stage drawn at its exact size."""
+class ChartForm(Flowable):
+    """A vector chart at its exact size: the form `chart_form(name)`, which `archival` fills with
+    the chart's PDF page. Only the size is needed here, not the file."""
 
-    def __init__(self, chart: Chart, font_name: str):
+    def __init__(self, chart: Chart):
         super().__init__()
-        self.drawing = chart_drawing(chart, font_name)
+        self.name = chart.name
         self.width = chart.width_mm * mm
         self.height = chart.height_mm * mm
-        self.drawing.scale(self.width / self.drawing.width, self.height / self.drawing.height)
-        self.name = chart.name
 
     def wrap(self, available_width, available_height):
         return self.width, self.height
 
     def draw(self):
-        self.drawing.drawOn(self.canv, 0, 0)
+        self.canv.doForm(chart_form(self.name))
 
 
 class BulletinDocument(BaseDocTemplate):
@@ -189,7 +190,9 @@ class BulletinDocument(BaseDocTemplate):
             self.section_pages[flowable.outline_key] = self.page
 
     def _endBuild(self):
-        """After the last page, fill in the forms the pages refer to, then save."""
+        """After the last page, fill in the forms the pages refer to, then save.
+
+        The charts' forms stay empty, with the chart's box: `archival` fills them."""
         self._doSave = 0
         super()._endBuild()
         canvas, s = self.canv, self.styles
@@ -197,6 +200,10 @@ class BulletinDocument(BaseDocTemplate):
         for key, page in self.section_pages.items():
             _number_form(canvas, contents_form(key), str(page), s.toc.fontName, s.toc.fontSize, s.colours["text"],
                          right=True)
+        for chart in self.inputs.charts.values():
+            canvas.beginForm(chart_form(chart.name), lowerx=0, lowery=0, upperx=chart.width_mm * mm,
+                             uppery=chart.height_mm * mm)
+            canvas.endForm()
         canvas.save()
 
     def _decorate_cover(self, canvas, doc):
@@ -253,6 +260,17 @@ PAGE_TOTAL_FORM = "page-total"
 
 def contents_form(key: str) -> str:
     return f"contents-page-{key}"
+
+
+def chart_form(name: str) -> str:
+    """The form a chart is drawn from; in the PDF, the XObject `chart_xobject_name(name)`."""
+    return f"chart-{name}"
+
+
+def chart_xobject_name(name: str) -> str:
+    """The name under which the pages' resources list the chart's form (reportlab's naming)."""
+    from reportlab.pdfbase.pdfdoc import xObjectName
+    return "/" + xObjectName(chart_form(name))
 
 
 def _number_form(canvas, name: str, text: str, font: str, size: float, colour, right: bool) -> None:
@@ -356,7 +374,7 @@ class Sections:
         caption = Paragraph(self.L.markup(f"chart_{name}", quarter=fmt.quarter_label(self.ind.quarter, self.lang),
                                           **values), self.s.caption)
         source = Paragraph(self.L.markup("source"), self.s.small)
-        return [KeepTogether([caption, SvgChart(chart, self.s.regular), Spacer(1, 1.5 * mm), source]), Spacer(1, 4 * mm)]
+        return [KeepTogether([caption, ChartForm(chart), Spacer(1, 1.5 * mm), source]), Spacer(1, 4 * mm)]
 
     def table_block(self, caption_key: str, table: Table) -> list[Flowable]:
         caption = Paragraph(self.L.markup(caption_key, quarter=fmt.quarter_label(self.ind.quarter, self.lang)),
@@ -550,6 +568,7 @@ def _logo(brand: Brand, size: float, font_name: str) -> Flowable:
     if brand.logo is None:
         return Spacer(size, size)
     if brand.logo.suffix.lower() == ".svg":
+        from svglib.svglib import svg2rlg
         drawing = svg2rlg(str(brand.logo))
         drawing.initialFontName = font_name
         factor = size / max(drawing.width, drawing.height)

@@ -17,6 +17,7 @@ from .archive import (ArchivedEdition, edition_folder, output_hashes, pdf_name, 
 from .brand import Templates, load_brand
 from .config import Config
 from .data import Dataset
+from .faults import checkpoint
 from .indicators import Indicators, compute_indicators
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,13 @@ def edition_content(config: Config, dataset: Dataset, quarter: str, territory: s
 def build_edition(config: Config, dataset: Dataset, content: EditionContent, revision: int = 1,
                   revises: str | None = None, built_at: dt.datetime | None = None,
                   chart_workers: int = 2) -> ArchivedEdition:
-    """Draw, write and compose one edition in a temporary folder, then move it into the archive."""
-    from .archival import make_archival
-    from .charts import render_charts
-    from .document import DocumentInputs, Edition, compose_pdf
-    from .markup import markdown_blocks
-    from .narrative import write_narrative
-    from .tables import edition_tables, write_tables
+    """Draw, write and compose one edition in a temporary folder, then move it into the archive.
+
+    With `chart_workers` > 1 the charts are drawn in worker processes while this process lays out
+    the document (which needs only their sizes) and writes the tables; the charts go into the PDF
+    in the archival step, once drawn.
+    """
+    from .charts import start_charts
 
     built_at = built_at or build_time()
     quarter, territory, lang, indicators = content.quarter, content.territory, content.lang, content.indicators
@@ -72,22 +73,33 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     remove_abandoned_builds(final)
     work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
     try:
-        charts = render_charts(indicators, brand, lang, work / "charts", workers=chart_workers)
-        edition = Edition(quarter=quarter, territory=territory, lang=lang, number=dataset.quarters.index(quarter) + 1,
-                          published=built_at.date(), revision=revision)
-        inputs = DocumentInputs(
-            indicators=indicators, narrative=write_narrative(indicators, lang, templates), charts=charts,
-            labels=templates.read_toml(f"{lang}/labels.toml"), brand=brand, edition=edition,
-            notes=markdown_blocks(content.notes) if content.notes else None,
-            services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
-            methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
-        draft = work / "draft.pdf"
-        info = compose_pdf(inputs, draft, built_at)
+        with start_charts(indicators, brand, lang, work / "charts", workers=chart_workers) as chart_job:
+            # Imported only now, so that the workers draw meanwhile.
+            from .archival import make_archival
+            from .document import DocumentInputs, Edition, compose_pdf
+            from .markup import markdown_blocks
+            from .narrative import write_narrative
+            from .tables import edition_tables, write_tables
+
+            edition = Edition(quarter=quarter, territory=territory, lang=lang,
+                              number=dataset.quarters.index(quarter) + 1, published=built_at.date(), revision=revision)
+            inputs = DocumentInputs(
+                indicators=indicators, narrative=write_narrative(indicators, lang, templates),
+                charts=chart_job.planned, labels=templates.read_toml(f"{lang}/labels.toml"), brand=brand,
+                edition=edition, notes=markdown_blocks(content.notes) if content.notes else None,
+                services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
+                methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
+            draft = work / "draft.pdf"
+            info = compose_pdf(inputs, draft, built_at)
+            checkpoint("after-compose")
+            (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
+            write_tables(edition_tables(indicators, lang), work, built_at)
+            charts = chart_job.result()
+            checkpoint("after-charts")
         pdf = work / pdf_name(quarter, territory, lang, revision)
-        make_archival(draft, pdf, info, built_at, producer=f"bulletin {__version__}")
+        make_archival(draft, pdf, info, built_at, producer=f"bulletin {__version__}",
+                      charts={name: chart.path for name, chart in charts.items()})
         draft.unlink()
-        (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
-        write_tables(edition_tables(indicators, lang), work, built_at)
         write_manifest(work, {
             "quarter": quarter, "territory": territory, "language": lang, "revision": revision,
             "revises": revises, "version": __version__, "built_at": built_at.isoformat().replace("+00:00", "Z"),

@@ -54,7 +54,7 @@ def test_manifest_records_inputs_outputs_and_pages(workspace):
     assert inputs["2017Q1.csv.gz"] == sha256_of(workspace / "data" / "trade" / "2017Q1.csv.gz")
     assert "services.csv" in inputs and len(inputs) == 18
     assert manifest["outputs"][manifest["pdf"]] == sha256_of(edition.pdf)
-    assert {"indicators.json", "tables.xlsx", "tables/prodotti.csv", "charts/products.svg"} <= set(manifest["outputs"])
+    assert {"indicators.json", "tables.xlsx", "tables/prodotti.csv", "charts/products.pdf"} <= set(manifest["outputs"])
     assert manifest["deliveries"] == []
 
 
@@ -111,13 +111,13 @@ def test_verify_finds_changed_and_missing_files(workspace, capsys):
     build(workspace)
     assert main(["archive", "verify", "--out", str(workspace / "output")]) == 0
     edition = latest_edition(workspace / "output", "2017Q1", "ITC4", "it")
-    (edition.folder / "charts" / "trend.svg").unlink()
+    (edition.folder / "charts" / "trend.pdf").unlink()
     with open(edition.pdf, "ab") as stream:
         stream.write(b"tampered")
     capsys.readouterr()
     assert main(["archive", "verify", "--out", str(workspace / "output")]) == 1
     out = capsys.readouterr().out
-    assert "charts/trend.svg: missing" in out and f"{edition.pdf.name}: changed" in out
+    assert "charts/trend.pdf: missing" in out and f"{edition.pdf.name}: changed" in out
 
 
 def test_archive_lists_editions(workspace, capsys):
@@ -164,7 +164,7 @@ def test_a_build_killed_midway_leaves_the_archive_consistent(workspace):
     process = subprocess.Popen([sys.executable, "-m", "bulletin.cli", "build", "--data", str(workspace / "data"),
                                 "--out", str(output)], cwd=workspace)
     deadline = time.monotonic() + 30
-    while not list((output / "2017Q1" / "ITC4").glob(".it-r1.building-*/charts/*.svg")):
+    while not list((output / "2017Q1" / "ITC4").glob(".it-r1.building-*/charts/*.pdf")):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)

@@ -1,24 +1,22 @@
-"""Charts: real SVG files, read back by svglib as the document does, their labels checked against
-the indicators, reproducible to the byte, readable in grey print."""
+"""Charts: real one-page PDF files of the chart's size, with no fonts and nothing outside the page,
+their labels checked against the indicators, reproducible to the byte, readable in grey print."""
 from __future__ import annotations
 
 import itertools
-import re
-import xml.etree.ElementTree as ET
+import multiprocessing
 from pathlib import Path
 
+import pikepdf
 import pytest
-from svglib.svglib import svg2rlg
 
 from bulletin import charts as charts_module
 from bulletin.brand import SHIPPED_TEMPLATES, load_brand
-from bulletin.charts import CHART_NAMES, MM, WIDTH_MM, luminance, render_charts
+from bulletin.charts import CHART_NAMES, MM, WIDTH_MM, luminance, render_charts, start_charts
 from bulletin.data import load_dataset
 from bulletin.formatting import millions, number, pct, share
 from bulletin.indicators import compute_indicators
 from conftest import write_data
 
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -39,60 +37,75 @@ def rendered(region, brand, tmp_path_factory):
             "en": render_charts(region, brand, "en", root / "en", workers=1)}
 
 
-def test_a_region_gets_every_chart_as_an_svg_of_the_page_width(rendered):
+def test_a_region_gets_every_chart_as_a_pdf_page_of_the_page_width(rendered):
     for lang, charts in rendered.items():
         assert list(charts) == list(CHART_NAMES)
         for name, chart in charts.items():
             assert chart.name == name
-            assert chart.path.name == f"{name}.svg" and chart.path.is_file()
+            assert chart.path.name == f"{name}.pdf" and chart.path.is_file()
             assert chart.width_mm == WIDTH_MM
             assert 60.0 <= chart.height_mm <= 120.0
-            root = ET.parse(chart.path).getroot()
-            assert root.tag == f"{SVG}svg"
-            assert float(root.get("width").removesuffix("pt")) == pytest.approx(WIDTH_MM * MM, abs=0.01)
-            assert float(root.get("height").removesuffix("pt")) == pytest.approx(chart.height_mm * MM, abs=0.01)
+            with pikepdf.open(chart.path) as pdf:
+                assert len(pdf.pages) == 1
+                x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].mediabox)
+                assert (x0, y0) == (0.0, 0.0)
+                assert x1 == pytest.approx(WIDTH_MM * MM, abs=1.0)
+                assert y1 == pytest.approx(chart.height_mm * MM, abs=1.0)
+                assert pdf.check_pdf_syntax() == [], name
 
 
-def test_svglib_reads_every_chart_at_its_size(rendered):
-    for chart in rendered["it"].values():
-        drawing = svg2rlg(str(chart.path))
-        assert drawing is not None, chart.name
-        assert drawing.width == pytest.approx(chart.width_mm * MM, abs=1.0)
-        assert drawing.height == pytest.approx(chart.height_mm * MM, abs=1.0)
-        assert drawing.getContents(), f"{chart.name} converted to an empty drawing"
+def _fonts_and_images(resources) -> tuple[list, list]:
+    """Fonts and images in `resources` and in the resources of the forms it uses (markers)."""
+    fonts, images = list(resources.get("/Font", {}).keys()), []
+    for xobject in resources.get("/XObject", {}).values():
+        if xobject.get("/Subtype") == pikepdf.Name.Image:
+            images.append(xobject)
+        elif "/Resources" in xobject:
+            more_fonts, more_images = _fonts_and_images(xobject.Resources)
+            fonts += more_fonts
+            images += more_images
+    return fonts, images
 
 
-def test_drawing_gives_the_conversion_done_while_drawing_as_a_fresh_object(region, brand, tmp_path):
-    charts = render_charts(region, brand, "en", tmp_path, workers=2)
-    chart = charts["areas"]
-    first, second = charts_module.drawing(chart), charts_module.drawing(chart)
-    assert first is not second  # the document scales what it gets
-    direct = svg2rlg(str(chart.path))
-    assert (first.width, first.height) == (direct.width, direct.height)
-    assert len(first.getContents()) == len(direct.getContents())
-    # A file changed since it was drawn is converted again, not taken from memory.
-    text = chart.path.read_text(encoding="utf-8")
-    width = re.search(r'<svg[^>]* width="([\d.]+)pt"', text).group(1)
-    chart.path.write_text(text.replace(f'width="{width}pt"', 'width="400pt"', 1), encoding="utf-8")
-    assert charts_module.drawing(chart).width == pytest.approx(400.0)
+def test_text_is_outlined_so_the_charts_hold_no_fonts_and_no_images(rendered):
+    for charts in rendered.values():
+        for chart in charts.values():
+            with pikepdf.open(chart.path) as pdf:
+                page = pdf.pages[0]
+                fonts, images = _fonts_and_images(page.Resources)
+                assert fonts == [], f"{chart.name}: text must be outlines, the bulletin embeds no chart fonts"
+                assert images == [], f"{chart.name}: charts are vector only"
+                operators = {str(op) for _, op in pikepdf.parse_content_stream(page)}
+                assert not operators & {"BT", "Tj", "TJ", "Tf"}, chart.name
+                assert "f" in operators or "f*" in operators, chart.name  # filled outlines
+                assert "/Pattern" not in page.Resources or not page.Resources.Pattern.keys(), chart.name
+                # Nothing depends on when or with which matplotlib the chart was drawn.
+                assert "/CreationDate" not in pdf.docinfo and "/Producer" not in pdf.docinfo
 
 
-def test_text_is_outlined_and_nothing_svglib_cannot_draw_is_used(rendered):
-    for chart in rendered["en"].values():
-        text = chart.path.read_text(encoding="utf-8")
-        assert "<text" not in text, f"{chart.name}: text must be paths, the PDF embeds no chart fonts"
-        assert "<pattern" not in text and "url(#h" not in text, f"{chart.name}: svglib drops hatching"
-        assert "<image" not in text, f"{chart.name}: charts are vector only"
+def _drawn_points(path: Path) -> list[tuple[float, float]]:
+    """Every point of the paths drawn on the page, in page coordinates (`cm` followed, q/Q kept)."""
+    with pikepdf.open(path) as pdf:
+        return list(_points(pikepdf.parse_content_stream(pdf.pages[0])))
 
 
-def _drawn_points(element, inherited_skip=False):
-    """Every coordinate of the paths drawn in the figure's own coordinates (not defs/clip paths)."""
-    skip = inherited_skip or element.tag in (f"{SVG}defs", f"{SVG}clipPath") or element.get("transform")
-    if element.tag == f"{SVG}path" and not skip:
-        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", element.get("d", ""))]
-        yield from zip(numbers[0::2], numbers[1::2])
-    for child in element:
-        yield from _drawn_points(child, skip)
+def _points(instructions):
+    matrix, stack = pikepdf.Matrix(), []
+    for operands, operator in instructions:
+        op = str(operator)
+        if op == "q":
+            stack.append(matrix)
+        elif op == "Q":
+            matrix = stack.pop()
+        elif op == "cm":
+            matrix = pikepdf.Matrix(*[float(v) for v in operands]) @ matrix
+        elif op in ("m", "l", "c", "v", "y"):
+            values = [float(v) for v in operands]
+            for x, y in zip(values[0::2], values[1::2]):
+                yield matrix.transform((x, y))
+        elif op == "re":
+            x, y, w, h = (float(v) for v in operands)
+            yield from (matrix.transform(p) for p in ((x, y), (x + w, y + h)))
 
 
 def test_nothing_is_drawn_outside_the_figure(rendered):
@@ -100,7 +113,7 @@ def test_nothing_is_drawn_outside_the_figure(rendered):
     for lang, charts in rendered.items():
         for chart in charts.values():
             width, height = chart.width_mm * MM, chart.height_mm * MM
-            points = list(_drawn_points(ET.parse(chart.path).getroot()))
+            points = _drawn_points(chart.path)
             assert len(points) > 100, chart.name
             xs, ys = [p[0] for p in points], [p[1] for p in points]
             assert min(xs) >= -0.5 and max(xs) <= width + 0.5, (lang, chart.name, min(xs), max(xs))
@@ -171,13 +184,43 @@ def test_output_is_byte_identical_on_a_second_run(region, brand, rendered, tmp_p
         assert chart.height_mm == rendered["it"][name].height_mm
 
 
+def test_sizes_are_known_before_the_charts_are_drawn(region, brand, rendered, tmp_path):
+    """The document is laid out while the workers draw: the planned sizes must be the drawn ones."""
+    with start_charts(region, brand, "it", tmp_path, workers=2) as job:
+        assert list(job.planned) == list(CHART_NAMES)
+        planned = {name: (chart.path, chart.width_mm, chart.height_mm) for name, chart in job.planned.items()}
+        assert all(chart.labels == [] for chart in job.planned.values())  # labels come with the drawing
+        charts = job.result()
+    assert {name: (chart.path, chart.width_mm, chart.height_mm) for name, chart in charts.items()} == planned
+    for name, chart in charts.items():
+        assert chart.labels == rendered["it"][name].labels, name
+        assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_every_chart_is_drawn_once_however_many_processes_share_them(region, brand, rendered, tmp_path, workers):
+    charts = render_charts(region, brand, "it", tmp_path, workers=workers)
+    assert list(charts) == list(CHART_NAMES)
+    for name, chart in charts.items():
+        assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
+        assert chart.labels == rendered["it"][name].labels, name
+
+
+def test_leaving_the_job_early_stops_the_workers(region, brand, tmp_path):
+    with pytest.raises(RuntimeError, match="the document failed"):
+        with start_charts(region, brand, "it", tmp_path, workers=2):
+            raise RuntimeError("the document failed")
+    assert not multiprocessing.active_children()
+
+
 def test_a_province_edition_has_no_province_or_heat_map_chart(sample, brand, tmp_path):
     dataset, _ = sample
     milano = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4C")
     charts = render_charts(milano, brand, "en", tmp_path, workers=2)
     assert "provinces" not in charts and "heatmap" not in charts
     assert {"trend", "products", "destinations", "areas"} <= set(charts)
-    assert not (tmp_path / "provinces.svg").exists() and not (tmp_path / "heatmap.svg").exists()
+    assert not (tmp_path / "provinces.pdf").exists() and not (tmp_path / "heatmap.pdf").exists()
     assert pct(milano.products[0].yoy_pct, "en") in charts["products"].labels
 
 
@@ -186,14 +229,14 @@ def test_charts_without_data_are_skipped_and_tiny_values_get_a_readable_unit(bra
     figures = compute_indicators(*_load(data), "2017Q1", "ITC4")
     assert figures.services == []
     charts = render_charts(figures, brand, "it", tmp_path / "out", workers=1)
-    assert "services" not in charts and not (tmp_path / "out" / "services.svg").exists()
+    assert "services" not in charts and not (tmp_path / "out" / "services.pdf").exists()
     # Euros in the hundreds: printed as they are, not as "0,0" millions.
     assert "750" in charts["trend"].labels and "600" in charts["products"].labels
     # Products without a base year print "n.d.", never an infinite change.
     assert "n.d." in charts["products"].labels and "+50,0%" in charts["products"].labels
     for chart in charts.values():
-        drawing = svg2rlg(str(chart.path))
-        assert drawing.width == pytest.approx(WIDTH_MM * MM, abs=1.0)
+        with pikepdf.open(chart.path) as pdf:
+            assert float(pdf.pages[0].mediabox[2]) == pytest.approx(WIDTH_MM * MM, abs=1.0)
 
 
 def _load(folder: Path):

@@ -46,10 +46,36 @@ def test_archive_folder_holds_pdf_charts_and_indicators(edition):
     pdf, _, _ = edition
     folder = pdf.parent
     assert (folder / "indicators.json").is_file()
-    assert {p.name for p in (folder / "charts").glob("*.svg")} >= {"trend.svg", "products.svg", "destinations.svg",
-                                                                          "provinces.svg", "heatmap.svg"}
+    assert {p.name for p in (folder / "charts").glob("*.pdf")} >= {"trend.pdf", "products.pdf", "destinations.pdf",
+                                                                          "provinces.pdf", "heatmap.pdf"}
     assert (folder / "tables.xlsx").is_file() and (folder / "manifest.json").is_file()
     assert not [p for p in folder.parent.glob(".*") if not p.name.endswith(".lock")]  # no temporary folder left
+
+
+def test_each_chart_is_its_own_pdf_page_placed_at_its_size(edition):
+    """The pages draw each chart's form; the form holds the archived chart page, scaled to the chart's box."""
+    from bulletin.charts import CHART_NAMES, MM
+    from bulletin.document import chart_xobject_name
+
+    pdf, _, _ = edition
+    placed = {}
+    with pikepdf.open(pdf) as document:
+        for number, page in enumerate(document.pages, start=1):
+            for key, xobject in page.Resources.get("/XObject", {}).items():
+                if key.startswith(chart_xobject_name("")):
+                    placed.setdefault(key, (number, xobject.read_bytes(), [float(v) for v in xobject.BBox],
+                                            [float(v) for v in xobject.Matrix]))
+                    assert "/Font" not in xobject.Resources or not xobject.Resources.Font.keys(), key
+        assert set(placed) == {chart_xobject_name(name) for name in CHART_NAMES}
+        for name in CHART_NAMES:
+            number, content, bbox, matrix = placed[chart_xobject_name(name)]
+            with pikepdf.open(pdf.parent / "charts" / f"{name}.pdf") as chart:
+                page = chart.pages[0]
+                assert content == page.Contents.read_bytes() and len(content) > 1000, name
+                assert bbox == pytest.approx([float(v) for v in page.mediabox], abs=1e-4), name
+            # Drawn 1:1 (the chart's page is already the chart's size), on a page after the contents.
+            assert matrix == pytest.approx([1, 0, 0, 1, 0, 0], abs=1e-3), name
+            assert bbox[2] == pytest.approx(170 * MM, abs=0.01) and number > 2, name
 
 
 def test_a4_pages_and_enough_of_them(edition):
