@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -395,5 +396,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def entry() -> None:
+    """The console command: run, then exit without the collector's walk over every object."""
+    code = main()
+    gc.freeze()  # saves ~0.3 s at interpreter exit; the process ends here anyway
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -23,8 +23,14 @@ def die_with_parent() -> None:
     edition lock they inherited with the parent's memory (Linux only; elsewhere a no-op).
     """
     import ctypes
+    import ctypes.util
     import sys
 
-    if sys.platform.startswith("linux"):
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:  # an unusual C library: workers then simply outlive a killed parent
+        return
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
