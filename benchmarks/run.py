@@ -113,7 +113,8 @@ def main() -> None:
         scratch = Path(scratch_name)
         floor, single = bench_single(args.runs, scratch)
         editions = bench_all_editions(max(1, args.runs // 2), scratch)
-        national = [] if args.skip_national else bench_national(args.national_dir or scratch / "national", args.runs)
+        national = [] if args.skip_national else bench_national(args.national_dir or scratch / "national",
+                                                                max(1, args.runs // 3))
     report.update(floor=floor, single_edition=single, ratio_to_floor=single["seconds"] / floor["seconds"],
                   all_13_editions=editions, all_vs_13_single=editions["seconds"] / (13 * single["seconds"]),
                   national=national)
