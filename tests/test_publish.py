@@ -11,27 +11,7 @@ from aiosmtpd.controller import Controller
 
 from bulletin.archive import all_editions, latest_edition, verify
 from bulletin.cli import main
-from conftest import REPO, SAMPLE_DATA, free_port
-
-
-class Recorder:
-    """An SMTP handler that keeps every envelope it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller.port, recorder
-    controller.stop()
+from conftest import REPO, SAMPLE_DATA, Recorder, free_port
 
 
 def write_config(folder, port: int, extra: str = "") -> None:

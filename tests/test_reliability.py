@@ -20,20 +20,11 @@ from aiosmtpd.smtp import AuthResult
 
 from bulletin.archive import latest_edition, verify
 from bulletin.cli import main
-from conftest import SAMPLE_DATA, free_port
+from conftest import SAMPLE_DATA, Recorder, free_port
 from test_archive import revise_2017q1_value
-from test_publish import Recorder, write_config
+from test_publish import write_config
 
 PASSWORD = "Zx9-very-secret-Pa55w0rd"
-
-
-@pytest.fixture
-def smtp():
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller.port, recorder
-    controller.stop()
 
 
 @pytest.fixture

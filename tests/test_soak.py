@@ -19,8 +19,8 @@ from bulletin.config import load_config
 from bulletin.data import shift_quarter
 from bulletin.publish import publish
 from bulletin.scheduler import JobOutcome, run_scheduler
-from conftest import HEADER, free_port
-from test_publish import Recorder, write_config
+from conftest import HEADER, Recorder, free_port
+from test_publish import write_config
 
 START = dt.datetime(2014, 1, 1, 5, 0, tzinfo=dt.timezone.utc)
 END = dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc)
