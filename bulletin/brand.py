@@ -8,8 +8,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FONT_STYLES = ("regular", "bold", "italic", "bold_italic")
@@ -28,6 +32,11 @@ class Brand:
     colours: dict[str, str]
     scale: tuple[str, ...]
     folder: Path
+
+
+def configured_brand(config: Config) -> Brand:
+    """The brand folder the configuration names, or `brand/` on the template search path."""
+    return load_brand(config.paths.brand or Templates(config.paths.templates).find("brand/brand.toml").parent)
 
 
 def load_brand(folder: Path) -> Brand:

@@ -216,16 +216,24 @@ def _edition_key(config: Config, args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from .archive import EditionLock
-    from .publish import ensure_edition
-
     config = _config(args)
-    dataset, quarter = _dataset_and_quarter(config, args.quarter)
     if args.territory == "all" or (args.territory is None and "all" in config.edition.territories):
+        dataset, quarter = _dataset_and_quarter(config, args.quarter)
         return _build_all(config, dataset, quarter, args)
-    territory, lang = _edition_key(config, args)
-    with EditionLock(config.paths.output, quarter, territory, lang):
-        edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild)
+    from .brand import configured_brand
+    from .charts import ChartDrawer
+
+    # Started before pandas is even imported: the drawer gets matplotlib ready on the other core
+    # while this process reads the data.
+    with ChartDrawer(configured_brand(config)) as drawer:
+        from .archive import EditionLock
+        from .publish import ensure_edition
+
+        dataset, quarter = _dataset_and_quarter(config, args.quarter)
+        territory, lang = _edition_key(config, args)
+        with EditionLock(config.paths.output, quarter, territory, lang):
+            edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild,
+                                               drawer=drawer)
     if not built:
         print(f"unchanged since it was built on {edition.manifest['built_at']}: not rebuilt", file=sys.stderr)
     print(edition.pdf)

@@ -93,7 +93,7 @@ def load_dataset(data_dir: Path) -> Dataset:
         trade, warnings = cached
     else:
         warnings = []
-        trade = _as_categories(_read_trade_rows(files, problems, warnings).drop(columns=["_file", "_line"]))
+        trade = _read_trade_rows(files, problems, warnings).drop(columns=["_file", "_line"])
     services_path = services_file(data_dir)
     services = _empty_services()
     if services_path.exists():
@@ -165,7 +165,16 @@ def _write_cache(path: Path, trade: pd.DataFrame, warnings: list[str]) -> None:
 def _read_trade_rows(files: list[Path], problems: list[Problem], warnings: list[str]) -> pd.DataFrame:
     """All trade rows, checked row by row and as a whole; each row keeps its `_file` and `_line`."""
     frames = [frame for frame in (_read_trade_file(path, problems) for path in files) if frame is not None]
-    trade = pd.concat(frames, ignore_index=True) if frames else _empty_trade()
+    if not frames:
+        return _empty_trade()
+    trade = _as_categories(pd.concat(frames, ignore_index=True)).astype({"_file": "category"})
+    # Checked once over all files: as categories, each distinct code is looked at once.
+    _flag(trade, ~trade["period"].str.fullmatch(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
+    _flag(trade, ~trade["flow"].isin(FLOWS), "flow", "unknown flow (expected export or import)", problems)
+    _flag(trade, ~trade["territory"].isin(reference.TERRITORIES), "territory", "unknown territory code", problems)
+    _flag(trade, ~trade["product"].isin(reference.PRODUCTS), "product", "unknown hi-tech product group", problems)
+    _flag(trade, ~trade["partner"].isin(reference.partner_codes()), "partner", "unknown partner country code", problems)
+    trade["value_eur"] = _non_negative_numbers(trade, "value_eur", problems)
     problems += _duplicate_problems(trade, TRADE_KEY)
     if not problems:
         problems += _structure_problems(trade, warnings)
@@ -197,6 +206,12 @@ def _empty_services() -> pd.DataFrame:
 
 def read_text(path: Path, problems: list[Problem]) -> str | None:
     """File contents as text, or None with a problem noted: missing, unreadable, not UTF-8, empty."""
+    raw = read_bytes(path, problems)
+    return None if raw is None else decode_text(path, raw, problems)
+
+
+def read_bytes(path: Path, problems: list[Problem]) -> bytes | None:
+    """File contents, decompressed if the name ends in .gz; or None with a problem noted."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -211,6 +226,10 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged deflate stream inside
             problems.append(Problem(str(path), None, None, f"not a readable gzip file: {exc}"))
             return None
+    return raw
+
+
+def decode_text(path: Path, raw: bytes, problems: list[Problem]) -> str | None:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -221,6 +240,35 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         problems.append(Problem(str(path), None, None, "file is empty"))
         return None
     return text
+
+
+def read_plain_csv(path: Path, raw: bytes, expected: list[str]) -> pd.DataFrame | None:
+    """The common file read fast, or None: the exact reader (`read_csv_text`) then reads it.
+
+    Plain means the header names each expected column once, and there are no quotes, no CR, no
+    NUL, no blank lines and no rows of empty fields; pyarrow must then find every row complete
+    and every byte UTF-8.
+    Such a file reads the same in both readers (tested), and its row on line n is row n - 2.
+    Anything else, right or wrong, goes to the exact reader, which alone words the problems.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    header, _, body = raw.partition(b"\n")
+    empty_row = b"\n" + b"," * (len(expected) - 1)
+    if (not body or sorted(header.split(b",")) != sorted(name.encode() for name in expected)
+            or b'"' in raw or b"\r" in raw or b"\0" in raw or b"\n\n" in raw
+            or empty_row + b"\n" in raw or raw.endswith(empty_row)):
+        return None
+    try:
+        table = arrow_csv.read_csv(
+            pa.py_buffer(raw), read_options=arrow_csv.ReadOptions(use_threads=False),
+            parse_options=arrow_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            convert_options=arrow_csv.ConvertOptions(column_types={name: pa.string() for name in expected},
+                                                     strings_can_be_null=False))
+    except pa.ArrowException:
+        return None
+    return _numbered(path, table.to_pandas(), expected, empty_rows=False)
 
 
 def one_line(text: str) -> str:
@@ -263,10 +311,17 @@ def read_csv_text(path: Path, text: str, expected: list[str], problems: list[Pro
         # pandas turns extra fields on the first data row into an index instead of failing.
         problems.append(Problem(str(path), 2, None, f"malformed CSV: more fields than the {len(header)} in the header"))
         return None
+    return _numbered(path, frame, expected)
+
+
+def _numbered(path: Path, frame: pd.DataFrame, expected: list[str], empty_rows: bool = True) -> pd.DataFrame:
+    """Each row with its file and line; rows with every field empty left out (a trailing ",,,,,")."""
     frame["_line"] = np.arange(2, len(frame) + 2)
     frame["_file"] = str(path)
+    if not empty_rows:
+        return frame
     blank = (frame[expected] == "").all(axis=1)
-    return frame[~blank].reset_index(drop=True)
+    return frame[~blank].reset_index(drop=True) if blank.any() else frame
 
 
 def describe_parser_error(error: str) -> tuple[int | None, str]:
@@ -289,21 +344,18 @@ def _flag(frame: pd.DataFrame, bad: pd.Series, column: str, message: str, proble
 
 
 def _read_trade_file(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    text = read_text(path, problems)
-    if text is None:
+    raw = read_bytes(path, problems)
+    if raw is None:
         return None
-    frame = read_csv_text(path, text, TRADE_COLUMNS, problems)
+    frame = read_plain_csv(path, raw, TRADE_COLUMNS)
+    if frame is None:
+        text = decode_text(path, raw, problems)
+        frame = read_csv_text(path, text, TRADE_COLUMNS, problems) if text is not None else None
     if frame is None:
         return None
     if frame.empty:
         problems.append(Problem(str(path), None, None, "file has a header but no rows"))
         return None
-    _flag(frame, ~frame["period"].str.fullmatch(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
-    _flag(frame, ~frame["flow"].isin(FLOWS), "flow", "unknown flow (expected export or import)", problems)
-    _flag(frame, ~frame["territory"].isin(reference.TERRITORIES), "territory", "unknown territory code", problems)
-    _flag(frame, ~frame["product"].isin(reference.PRODUCTS), "product", "unknown hi-tech product group", problems)
-    _flag(frame, ~frame["partner"].isin(reference.partner_codes()), "partner", "unknown partner country code", problems)
-    frame["value_eur"] = _non_negative_numbers(frame, "value_eur", problems)
     return frame
 
 
@@ -314,8 +366,7 @@ def _non_negative_numbers(frame: pd.DataFrame, column: str, problems: list[Probl
     Infinities are NaN in the result, like any other non-number, so that a caller's fillna() and
     cast to integers cannot fail on them; a count must also fit an int64, or the cast would wrap it.
     """
-    text = frame[column].str.strip()
-    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = _parse_numbers(frame[column])
     not_number = numbers.isna() | ~np.isfinite(numbers.fillna(0))
     _flag(frame, not_number, column, "not a number", problems)
     _flag(frame, ~not_number & (numbers < 0), column, "negative value", problems)
@@ -324,6 +375,21 @@ def _non_negative_numbers(frame: pd.DataFrame, column: str, problems: list[Probl
               "not a whole number", problems)
         _flag(frame, ~not_number & (numbers >= 2.0 ** 63), column, "too large for a count", problems)
     return numbers.where(~not_number).astype(float)
+
+
+def _parse_numbers(text: pd.Series) -> pd.Series:
+    """The strings as floats, NaN where not a number, as pandas' `to_numeric` reads them.
+
+    When every value is a whole number of up to 15 digits, as in nearly every file, pyarrow
+    converts them in a tenth of the time; such numbers are exact either way.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(text.array, type=pa.string())
+    if pc.all(pc.match_substring_regex(values, r"^[0-9]{1,15}$")).as_py():
+        return pd.Series(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)
+    return pd.to_numeric(text.str.strip(), errors="coerce")
 
 
 def _duplicate_problems(frame: pd.DataFrame, key: list[str]) -> list[Problem]:

@@ -10,15 +10,19 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .archive import (ArchivedEdition, edition_folder, output_hashes, pdf_name, read_edition,
                       remove_abandoned_builds, sha256_of, store_edition, write_manifest)
-from .brand import Templates, load_brand
+from .brand import Templates, configured_brand
 from .config import Config
 from .data import Dataset
 from .faults import checkpoint
 from .indicators import Indicators, compute_indicators
+
+if TYPE_CHECKING:
+    from .charts import ChartDrawer
 
 log = logging.getLogger(__name__)
 
@@ -55,26 +59,26 @@ def edition_content(config: Config, dataset: Dataset, quarter: str, territory: s
 
 def build_edition(config: Config, dataset: Dataset, content: EditionContent, revision: int = 1,
                   revises: str | None = None, built_at: dt.datetime | None = None,
-                  chart_workers: int = 2) -> ArchivedEdition:
+                  drawer: ChartDrawer | None = None) -> ArchivedEdition:
     """Draw, write and compose one edition in a temporary folder, then move it into the archive.
 
-    With `chart_workers` > 1 the charts are drawn in worker processes while this process lays out
-    the document (which needs only their sizes) and writes the tables; the charts go into the PDF
-    in the archival step, once drawn.
+    With a `drawer` the charts are drawn in its processes while this one lays out the document
+    (which needs only their sizes) and writes the tables; the charts go into the PDF in the
+    archival step, once drawn. Without, they are drawn here first.
     """
     from .charts import start_charts
 
     built_at = built_at or build_time()
     quarter, territory, lang, indicators = content.quarter, content.territory, content.lang, content.indicators
     templates = Templates(config.paths.templates)
-    brand = load_brand(config.paths.brand or templates.find("brand/brand.toml").parent)
+    brand = configured_brand(config)
     final = edition_folder(config.paths.output, quarter, territory, lang, revision)
     final.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_builds(final)
     work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
     try:
-        with start_charts(indicators, brand, lang, work / "charts", workers=chart_workers) as chart_job:
-            # Imported only now, so that the workers draw meanwhile.
+        with start_charts(indicators, brand, lang, work / "charts", drawer) as chart_job:
+            # Imported only now, so that the drawer draws meanwhile.
             from .archival import make_archival
             from .document import DocumentInputs, Edition, compose_pdf
             from .markup import markdown_blocks

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tempfile
 
-from .brand import Templates, load_brand
+from .brand import Templates, configured_brand
 from .config import Config
 from .errors import BulletinError
 
@@ -26,7 +26,7 @@ def run_checks(config: Config) -> list[str]:
     for lang in config.edition.languages:
         for name in TEMPLATES_PER_LANGUAGE:
             _collect(problems, lambda: templates.find(f"{lang}/{name}"))
-    brand = _collect(problems, lambda: load_brand(config.paths.brand or templates.find("brand/brand.toml").parent))
+    brand = _collect(problems, lambda: configured_brand(config))
     if brand is not None:
         for style, path in brand.fonts.items():
             try:

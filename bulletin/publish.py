@@ -11,16 +11,19 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .archive import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder, latest_edition,
                       replace_last_delivery)
-from .brand import Templates
+from .brand import Templates, configured_brand
 from .config import Config
 from .data import Dataset, load_dataset, require_quarter
 from .faults import checkpoint, die_with_parent
 from .files import write_atomically
 from .pipeline import EditionContent, build_edition, edition_content
+
+if TYPE_CHECKING:
+    from .charts import ChartDrawer
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +69,10 @@ def complete_quarters(dataset: Dataset, territory: str) -> list[str]:
 
 
 def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
-                   rebuild: bool = False, chart_workers: int = 2) -> tuple[ArchivedEdition, EditionContent, bool]:
+                   rebuild: bool = False, drawer: ChartDrawer | None = None) -> tuple[ArchivedEdition, EditionContent, bool]:
     """The archived edition for these figures: the existing one, or a new build (a new revision
-    if the figures changed after it was sent). Returns the edition, its content and whether it was built."""
+    if the figures changed after it was sent). Returns the edition, its content and whether it
+    was built. A build draws its charts with `drawer`, or in this process."""
     content = edition_content(config, dataset, quarter, territory, lang)
     _check_printable(config, content)
     latest = latest_edition(config.paths.output, quarter, territory, lang)
@@ -80,17 +84,15 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
         revision, revises = latest.revision + 1, latest.folder.name
     else:  # never sent: rebuilt in place
         revision, revises = latest.revision, latest.manifest.get("revises")
-    edition = build_edition(config, dataset, content, revision=revision, revises=revises, chart_workers=chart_workers)
+    edition = build_edition(config, dataset, content, revision=revision, revises=revises, drawer=drawer)
     return edition, content, True
 
 
 def _check_printable(config: Config, content: EditionContent) -> None:
     """Names from the data and the editor's notes must be printable with the brand's font."""
-    from .brand import Templates, load_brand
     from .glyphs import check_printable
 
-    templates = Templates(config.paths.templates)
-    brand = load_brand(config.paths.brand or templates.find("brand/brand.toml").parent)
+    brand = configured_brand(config)
     services = str(config.paths.data / "services.csv")
     texts = [(services, column, getattr(item, column)) for item in content.indicators.services
              for column in ("provider", "service")]
@@ -319,7 +321,7 @@ def _build_one(key: tuple[str, str]) -> BuildResult:
     started = time.perf_counter()
     try:
         with EditionLock(config.paths.output, quarter, territory, lang):
-            edition, _, result.built = ensure_edition(config, dataset, quarter, territory, lang, chart_workers=1)
+            edition, _, result.built = ensure_edition(config, dataset, quarter, territory, lang)
         result.pdf, result.pages = str(edition.pdf), int(edition.manifest["pages"])
     except BulletinError as exc:
         result.error = str(exc)

@@ -9,9 +9,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from bulletin import chart_drawing
 from bulletin import charts as charts_module
 from bulletin.brand import SHIPPED_TEMPLATES, load_brand
-from bulletin.charts import CHART_NAMES, MM, WIDTH_MM, luminance, render_charts, start_charts
+from bulletin.chart_drawing import luminance
+from bulletin.charts import CHART_NAMES, MM, WIDTH_MM, ChartDrawer, render_charts, start_charts
 from bulletin.data import load_dataset
 from bulletin.formatting import millions, number, pct, share
 from bulletin.indicators import compute_indicators
@@ -31,10 +33,10 @@ def region(sample):
 
 @pytest.fixture(scope="module")
 def rendered(region, brand, tmp_path_factory):
-    """The region's edition in both languages: Italian in two worker processes, English in one."""
+    """The region's edition in both languages: Italian in two drawing processes, English in this one."""
     root = tmp_path_factory.mktemp("charts")
-    return {"it": render_charts(region, brand, "it", root / "it", workers=2),
-            "en": render_charts(region, brand, "en", root / "en", workers=1)}
+    return {"it": render_charts(region, brand, "it", root / "it", processes=2),
+            "en": render_charts(region, brand, "en", root / "en", processes=0)}
 
 
 def test_a_region_gets_every_chart_as_a_pdf_page_of_the_page_width(rendered):
@@ -176,7 +178,7 @@ def test_italian_and_english_editions_differ_in_separators(region, rendered):
 
 
 def test_output_is_byte_identical_on_a_second_run(region, brand, rendered, tmp_path):
-    again = render_charts(region, brand, "it", tmp_path / "again", workers=1)
+    again = render_charts(region, brand, "it", tmp_path / "again", processes=0)
     assert list(again) == list(rendered["it"])
     for name, chart in again.items():
         assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
@@ -185,12 +187,13 @@ def test_output_is_byte_identical_on_a_second_run(region, brand, rendered, tmp_p
 
 
 def test_sizes_are_known_before_the_charts_are_drawn(region, brand, rendered, tmp_path):
-    """The document is laid out while the workers draw: the planned sizes must be the drawn ones."""
-    with start_charts(region, brand, "it", tmp_path, workers=2) as job:
-        assert list(job.planned) == list(CHART_NAMES)
-        planned = {name: (chart.path, chart.width_mm, chart.height_mm) for name, chart in job.planned.items()}
-        assert all(chart.labels == [] for chart in job.planned.values())  # labels come with the drawing
-        charts = job.result()
+    """The document is laid out while the drawer draws: the planned sizes must be the drawn ones."""
+    with ChartDrawer(brand) as drawer:
+        with start_charts(region, brand, "it", tmp_path, drawer) as job:
+            assert list(job.planned) == list(CHART_NAMES)
+            planned = {name: (chart.path, chart.width_mm, chart.height_mm) for name, chart in job.planned.items()}
+            assert all(chart.labels == [] for chart in job.planned.values())  # labels come with the drawing
+            charts = job.result()
     assert {name: (chart.path, chart.width_mm, chart.height_mm) for name, chart in charts.items()} == planned
     for name, chart in charts.items():
         assert chart.labels == rendered["it"][name].labels, name
@@ -198,26 +201,48 @@ def test_sizes_are_known_before_the_charts_are_drawn(region, brand, rendered, tm
     assert not multiprocessing.active_children()
 
 
-@pytest.mark.parametrize("workers", [2, 3])
-def test_every_chart_is_drawn_once_however_many_processes_share_them(region, brand, rendered, tmp_path, workers):
-    charts = render_charts(region, brand, "it", tmp_path, workers=workers)
+@pytest.mark.parametrize("processes", [1, 3])
+def test_every_chart_is_drawn_once_however_many_processes_share_them(region, brand, rendered, tmp_path, processes):
+    charts = render_charts(region, brand, "it", tmp_path, processes=processes)
     assert list(charts) == list(CHART_NAMES)
     for name, chart in charts.items():
         assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
         assert chart.labels == rendered["it"][name].labels, name
 
 
-def test_leaving_the_job_early_stops_the_workers(region, brand, tmp_path):
-    with pytest.raises(RuntimeError, match="the document failed"):
-        with start_charts(region, brand, "it", tmp_path, workers=2):
-            raise RuntimeError("the document failed")
+def test_one_drawer_draws_one_edition_after_another(sample, region, brand, rendered, tmp_path):
+    milano = compute_indicators(sample[0].trade, sample[0].services, "2017Q1", "ITC4C")
+    with ChartDrawer(brand) as drawer:
+        with start_charts(milano, brand, "it", tmp_path / "milano", drawer) as job:
+            assert set(job.result()) == {"trend", "products", "destinations", "areas", "services"}
+        with start_charts(region, brand, "it", tmp_path / "region", drawer) as job:
+            charts = job.result()
+    assert list(charts) == list(CHART_NAMES)
+    for name, chart in charts.items():
+        assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
+
+
+def test_leaving_the_job_early_stops_the_drawing(region, brand, tmp_path):
+    with ChartDrawer(brand) as drawer:
+        with pytest.raises(RuntimeError, match="the document failed"):
+            with start_charts(region, brand, "it", tmp_path, drawer):
+                raise RuntimeError("the document failed")
+        drawn = sorted(path.name for path in tmp_path.glob("*.pdf"))
+        assert len(drawn) < len(CHART_NAMES)  # the ones not started were left
+    assert not multiprocessing.active_children()
+
+
+def test_a_drawer_that_never_draws_stops_cleanly(brand):
+    """A build that finds its edition unchanged leaves its drawer unused."""
+    with ChartDrawer(brand):
+        pass
     assert not multiprocessing.active_children()
 
 
 def test_a_province_edition_has_no_province_or_heat_map_chart(sample, brand, tmp_path):
     dataset, _ = sample
     milano = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4C")
-    charts = render_charts(milano, brand, "en", tmp_path, workers=2)
+    charts = render_charts(milano, brand, "en", tmp_path, processes=1)
     assert "provinces" not in charts and "heatmap" not in charts
     assert {"trend", "products", "destinations", "areas"} <= set(charts)
     assert not (tmp_path / "provinces.pdf").exists() and not (tmp_path / "heatmap.pdf").exists()
@@ -228,7 +253,7 @@ def test_charts_without_data_are_skipped_and_tiny_values_get_a_readable_unit(bra
     data = write_data(tmp_path / "data", services=None)
     figures = compute_indicators(*_load(data), "2017Q1", "ITC4")
     assert figures.services == []
-    charts = render_charts(figures, brand, "it", tmp_path / "out", workers=1)
+    charts = render_charts(figures, brand, "it", tmp_path / "out")
     assert "services" not in charts and not (tmp_path / "out" / "services.pdf").exists()
     # Euros in the hundreds: printed as they are, not as "0,0" millions.
     assert "750" in charts["trend"].labels and "600" in charts["products"].labels
@@ -262,7 +287,7 @@ def test_text_is_set_in_the_brand_font_files_not_a_system_copy(brand):
     from matplotlib import font_manager
     from matplotlib.font_manager import FontProperties
 
-    family = charts_module._register_fonts(tuple(str(p) for p in brand.fonts.values()), str(brand.fonts["regular"]))
+    family = chart_drawing._register_fonts(tuple(str(p) for p in brand.fonts.values()), str(brand.fonts["regular"]))
     for style, props in {"regular": {}, "bold": {"weight": "bold"}, "italic": {"style": "italic"},
                          "bold_italic": {"weight": "bold", "style": "italic"}}.items():
         found = font_manager.findfont(FontProperties(family=family, **props), fallback_to_default=False)

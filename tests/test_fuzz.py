@@ -706,3 +706,42 @@ def test_import_in_a_subprocess(tmp_path):
     assert done.returncode == 2, done.stderr
     assert_located(done.stderr, data, [download_path])
     assert digest(data) == before
+
+
+# ------------------------------------------------- the fast reader and the exact one
+
+FIELDS = st.sampled_from(["", " ", "2017Q1", "2017Q5", "export", "import", "ITC4", "IT", "21.2", "26.5", "US",
+                          "DE", "1200", "0", "-5", "1e3", " 7 ", "1.5", "12,5", "ñ", "\t", "'", "\\", "#", "é"])
+ROW = st.lists(FIELDS, min_size=6, max_size=6).map(",".join)
+ROWS = st.lists(st.one_of(ROW, ROW, ROW, ROW, ROW, st.lists(FIELDS, min_size=5, max_size=7).map(",".join)), max_size=8)
+
+
+@fuzz_settings(300)
+@given(rows=ROWS, line_end=st.sampled_from(["\n", "\n", "\n", "\r\n"]), final=st.booleans(),
+       header=st.sampled_from([HEADER, HEADER, "flow,period,territory,product,partner,value_eur\n", HEADER.upper()]))
+@example(rows=["2017Q1,export,IT,21.2,US,1200", ",,,,,"], line_end="\n", final=True, header=HEADER)
+@example(rows=["2017Q1,export,IT,21.2,US,1200", ""], line_end="\n", final=False, header=HEADER)
+def test_the_fast_reader_reads_what_it_takes_as_the_exact_reader_does(rows, line_end, final, header):
+    """A file the fast reader takes must come out exactly as the exact reader reads it: same
+    strings, same lines. What it declines goes to the exact reader, so declining is always safe."""
+    from bulletin.data import decode_text, read_csv_text, read_plain_csv
+
+    raw = (header.replace("\n", line_end) + line_end.join(rows) + (line_end if final else "")).encode()
+    path = Path("trade.csv")
+    fast = read_plain_csv(path, raw, TRADE_COLUMNS)
+    event("fast" if fast is not None else "declined")
+    if fast is None:
+        return
+    problems = []
+    exact = read_csv_text(path, decode_text(path, raw, problems), TRADE_COLUMNS, problems)
+    assert problems == [] and exact is not None
+    assert fast.astype(object).equals(exact.astype(object)), (fast, exact)
+
+
+def test_the_sample_data_takes_the_fast_reader():
+    """Files written by `data import` and by the sample generator are plain: read fast, every one."""
+    from bulletin.data import read_bytes, read_plain_csv, trade_files
+
+    sample = Path(__file__).resolve().parent.parent / "data"
+    for path in trade_files(sample):
+        assert read_plain_csv(path, read_bytes(path, []), TRADE_COLUMNS) is not None, path
