@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
+import pickle
 import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -34,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from . import reference
 from .brand import Brand
-from .faults import die_with_parent
+from .faults import die_with_parent, resume_garbage_collector
 from .formatting import millions, number, pct, quarter_label, share
 
 if TYPE_CHECKING:
@@ -139,27 +141,27 @@ _COST = {"heatmap": 3, "products": 2, "trend": 2, "provinces": 2, "destinations"
 class ChartDrawer:
     """Processes that draw charts, started before there is anything to draw.
 
-    Started first in a build, each process imports matplotlib and draws a sample chart while the
-    caller reads the data, so that when the figures are known it measures and draws at once.
-    One drawer serves one chart job at a time. Use it as a context manager: leaving it stops
-    the processes.
+    Started first in a build, the drawer's process imports matplotlib and draws a sample chart
+    while the caller reads the data, so that when the figures are known it measures and draws
+    at once. When it draws, it forks `processes` - 1 twins that share the charts with it: they
+    start warm, in a millisecond (on Linux; elsewhere it draws alone). One drawer serves one
+    chart job at a time. Use it as a context manager: leaving it stops the processes.
     """
 
-    def __init__(self, brand: Brand, processes: int = 1):
+    def __init__(self, brand: Brand, processes: int = 2):
         context = _pool_context()
-        self.processes = max(1, processes)
+        self.twins = max(0, processes - 1) if sys.platform.startswith("linux") else 0
         self._claims = context.Array("i", [0, 0])  # the next chart to take, and the number of charts
-        self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=context,
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
                                          initializer=_start_worker, initargs=(self._claims,))
-        for _ in range(self.processes):
-            self._pool.submit(_warm_up, chart_style(brand))
+        self._pool.submit(_warm_up, chart_style(brand))
 
-    def start(self, specs: list[tuple[str, dict]], style: dict, lang: str, tasks: list[tuple]) -> tuple[Future, list[Future]]:
+    def start(self, specs: list[tuple[str, dict]], style: dict, lang: str, tasks: list[tuple]) -> tuple[Future, Future]:
         """Measure the charts, then draw them: the heights (points) and the drawn charts, to come."""
         heights = self._pool.submit(_measure, specs, style, lang)
         with self._claims.get_lock():
             self._claims[0], self._claims[1] = 0, len(tasks)
-        return heights, [self._pool.submit(_draw_from_front, tasks) for _ in range(self.processes)]
+        return heights, self._pool.submit(_draw_with_twins, tasks, self.twins)
 
     def stop_drawing(self) -> None:
         """Charts not started are left undrawn; those being drawn are finished."""
@@ -194,8 +196,8 @@ class ChartJob:
             self._heights.set_result(_measure(specs, style, lang))
             self._results = [draw_chart(task) for task in tasks]
         else:
-            self._heights, self._futures = drawer.start(specs, style, lang, tasks)
-            self._results = []
+            self._heights, drawn = drawer.start(specs, style, lang, tasks)
+            self._futures, self._results = [drawn], []
 
     @property
     def planned(self) -> dict[str, Chart]:
@@ -245,6 +247,7 @@ def _warm_up(style: dict) -> None:
     from .chart_drawing import warm_up
 
     warm_up(style)
+    resume_garbage_collector()  # matplotlib is loaded: collect only what the charts make
 
 
 def _measure(specs: list[tuple[str, dict]], style: dict, lang: str) -> list[float]:
@@ -254,13 +257,52 @@ def _measure(specs: list[tuple[str, dict]], style: dict, lang: str) -> list[floa
     return [planned_height(spec, style, lang) for _, spec in specs]
 
 
-def _draw_from_front(tasks: list[tuple]) -> list[tuple]:
+def _draw_with_twins(tasks: list[tuple], twins: int) -> list[tuple]:
+    """Draw the charts nobody has taken yet, with `twins` forked copies of this process."""
+    forked = [_fork_twin(tasks) for _ in range(twins)]
+    results = _draw_claimed(tasks)
+    for reader, pid in forked:
+        results += _twin_results(reader, pid)
+    return results
+
+
+def _draw_claimed(tasks: list[tuple]) -> list[tuple]:
     from .chart_drawing import draw_chart
 
     results = []
     while (index := _claim(_WORKER["claims"])) is not None:
         results.append(draw_chart(tasks[index]))
     return results
+
+
+def _fork_twin(tasks: list[tuple]) -> tuple[int, int]:
+    """A copy of this warm process that draws what it claims and sends the results down a pipe."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return reader, pid
+    try:  # the twin: no cleanup of the pool it was forked from, only its own results
+        os.close(reader)
+        die_with_parent()
+        outcome = ("drawn", _draw_claimed(tasks))
+    except BaseException as exc:
+        outcome = ("failed", f"{type(exc).__name__}: {exc}")
+    with os.fdopen(writer, "wb") as stream:
+        pickle.dump(outcome, stream)
+    os._exit(0)
+
+
+def _twin_results(reader: int, pid: int) -> list[tuple]:
+    with os.fdopen(reader, "rb") as stream:
+        payload = stream.read()
+    os.waitpid(pid, 0)
+    if not payload:
+        raise RuntimeError("a chart-drawing process died before it sent its charts")
+    status, value = pickle.loads(payload)
+    if status != "drawn":
+        raise RuntimeError(f"drawing a chart failed: {value}")
+    return value
 
 
 def _claim(claims) -> int | None:

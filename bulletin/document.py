@@ -306,16 +306,24 @@ class FormNumber(Flowable):
 
 def data_table(styles: Styles, header: list[str], rows: list[list[str]], widths: list[float],
                numeric_from: int = 1, highlight_first: bool = False) -> Table:
-    """A house-style table: coloured header repeated on every page, striped rows, numbers right."""
+    """A house-style table: coloured header repeated on every page, striped rows, numbers right.
+
+    Names are paragraphs (they may wrap, and carry markup); numbers are plain strings set in the
+    cell's font, which reportlab draws without parsing: an appendix holds a thousand of them.
+    """
     def cell(text: str, index: int, style_left, style_right):
         return Paragraph(text, style_right if index >= numeric_from else style_left)
 
     body = [[cell(escape(h), i, styles.head, styles.head_right) for i, h in enumerate(header)]]
-    body += [[cell(value, i, styles.cell, styles.cell_right) for i, value in enumerate(row)] for row in rows]
+    body += [[value if i >= numeric_from else cell(value, i, styles.cell, styles.cell_right)
+              for i, value in enumerate(row)] for row in rows]
     c = styles.colours
     table = Table(body, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
+    number_cells = (numeric_from, 1), (-1, -1)
     commands = [
         ("FONTNAME", (0, 0), (-1, -1), styles.regular),
+        ("FONTSIZE", *number_cells, styles.cell.fontSize), ("LEADING", *number_cells, styles.cell.leading),
+        ("TEXTCOLOR", *number_cells, styles.cell.textColor), ("ALIGN", *number_cells, "RIGHT"),
         ("BACKGROUND", (0, 0), (-1, 0), c["primary"]),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
@@ -550,7 +558,7 @@ class Sections:
                   L("col_change"), L("col_rank"), L("col_top_product")]
         rows = [[escape(p.name[lang]), fmt.millions(p.exports_eur, lang), fmt.pct(p.exports_yoy_pct, lang),
                  str(p.export_rank), fmt.millions(p.imports_eur, lang), fmt.pct(p.imports_yoy_pct, lang),
-                 str(p.import_rank), escape(p.top_export_product.code if p.top_export_product else "-")]
+                 str(p.import_rank), p.top_export_product.code if p.top_export_product else "-"]
                 for p in self.ind.provinces]
         return data_table(self.s, header, rows, [0.25, 0.12, 0.1, 0.07, 0.12, 0.1, 0.07, 0.17])
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .archive import (ArchivedEdition, edition_folder, output_hashes, pdf_name, read_edition,
                       remove_abandoned_builds, sha256_of, store_edition, write_manifest)
-from .brand import Templates, configured_brand
+from .brand import Brand, Templates, configured_brand
 from .config import Config
 from .data import Dataset
 from .faults import checkpoint
@@ -78,6 +78,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
     try:
         with start_charts(indicators, brand, lang, work / "charts", drawer) as chart_job:
+            _check_printable(config, content, brand)  # after the start: the drawer waits for nothing
             # Imported only now, so that the drawer draws meanwhile.
             from .archival import make_archival
             from .document import DocumentInputs, Edition, compose_pdf
@@ -117,6 +118,18 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
         raise
     log.info("built %s (%d pages)", final / pdf.name, info.pages)
     return read_edition(final)
+
+
+def _check_printable(config: Config, content: EditionContent, brand: Brand) -> None:
+    """Names from the data and the editor's notes must be printable with the brand's font."""
+    from .glyphs import check_printable
+
+    services = str(config.paths.data / "services.csv")
+    texts = [(services, column, getattr(item, column)) for item in content.indicators.services
+             for column in ("provider", "service")]
+    if content.notes:
+        texts.append((str(config.notes_dir / f"{content.quarter}.md"), None, content.notes))
+    check_printable(texts, brand.fonts["regular"])
 
 
 def input_files(config: Config, dataset: Dataset, quarter: str) -> list[Path]:

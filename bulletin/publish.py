@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from .archive import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder, latest_edition,
                       replace_last_delivery)
-from .brand import Templates, configured_brand
+from .brand import Templates
 from .config import Config
 from .data import Dataset, load_dataset, require_quarter
 from .faults import checkpoint, die_with_parent
@@ -74,7 +74,6 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
     if the figures changed after it was sent). Returns the edition, its content and whether it
     was built. A build draws its charts with `drawer`, or in this process."""
     content = edition_content(config, dataset, quarter, territory, lang)
-    _check_printable(config, content)
     latest = latest_edition(config.paths.output, quarter, territory, lang)
     if latest is not None and latest.manifest.get("content_sha256") == content.digest and not (rebuild and not latest.sent):
         return latest, content, False
@@ -86,19 +85,6 @@ def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: st
         revision, revises = latest.revision, latest.manifest.get("revises")
     edition = build_edition(config, dataset, content, revision=revision, revises=revises, drawer=drawer)
     return edition, content, True
-
-
-def _check_printable(config: Config, content: EditionContent) -> None:
-    """Names from the data and the editor's notes must be printable with the brand's font."""
-    from .glyphs import check_printable
-
-    brand = configured_brand(config)
-    services = str(config.paths.data / "services.csv")
-    texts = [(services, column, getattr(item, column)) for item in content.indicators.services
-             for column in ("provider", "service")]
-    if content.notes:
-        texts.append((str(config.notes_dir / f"{content.quarter}.md"), None, content.notes))
-    check_printable(texts, brand.fonts["regular"])
 
 
 def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content: EditionContent | None,
