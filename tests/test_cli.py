@@ -118,3 +118,26 @@ def test_expand_territories():
     everything = expand_territories(dataset, ["all"])
     assert everything[0] == "ITC4" and len(everything) == 13 and "IT" not in everything
     assert expand_territories(dataset, ["all", "ITC4C"]) == everything
+
+
+BUILD_AND_REPORT = """
+import gc, json, sys
+from bulletin.cli import main
+gc.disable()  # as the console command starts
+code = main(["build", "--data", sys.argv[1], "--out", sys.argv[2]])
+print(json.dumps({"code": code, "matplotlib": "matplotlib" in sys.modules, "collector": gc.isenabled(),
+                  "frozen": gc.get_freeze_count()}))
+"""
+
+
+def test_a_build_draws_its_charts_without_matplotlib_in_the_main_process(tmp_path):
+    """The drawer process draws; the main process lays out with the sizes it measured. The
+    collector, off while the libraries and the data load, is back on for the build."""
+    done = subprocess.run([sys.executable, "-c", BUILD_AND_REPORT, str(SAMPLE_DATA), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"code": 0, "matplotlib": False, "collector": True, "frozen": report["frozen"]}
+    assert report["frozen"] > 100_000  # pandas and the data, out of the collector's sight
+    charts = sorted(path.name for path in (tmp_path / "out").rglob("charts/*.pdf"))
+    assert charts == sorted(f"{name}.pdf" for name in ("trend", "products", "destinations", "areas", "provinces",
+                                                       "heatmap", "services"))
