@@ -11,6 +11,7 @@ def write_atomically(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, usual_mode())
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
             stream.flush()
@@ -19,3 +20,12 @@ def write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def usual_mode(folder: bool = False) -> int:
+    """The permissions open() or mkdir() would give under the umask. Temporary files and folders
+    are made private (0600, 0700); kept so in the archive, they would lock out the colleagues and
+    the web server that read it."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if folder else 0o666) & ~mask

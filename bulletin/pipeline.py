@@ -19,6 +19,7 @@ from .brand import Brand, Templates, configured_brand
 from .config import Config
 from .data import Dataset
 from .faults import checkpoint
+from .files import usual_mode
 from .indicators import Indicators, compute_indicators
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     final.parent.mkdir(parents=True, exist_ok=True)
     remove_abandoned_builds(final)
     work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
+    work.chmod(usual_mode(folder=True))
     try:
         with start_charts(indicators, brand, lang, work / "charts", drawer) as chart_job:
             _check_printable(config, content, brand)  # after the start: the drawer waits for nothing

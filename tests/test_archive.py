@@ -71,6 +71,21 @@ def test_tables_workbook_has_a_sheet_per_table(workspace):
     assert products[1][3] == figures["products"][0]["value_eur"]
 
 
+def test_the_archive_is_readable_by_others_as_the_umask_allows(workspace):
+    """Temporary files and folders start private; an edition must not stay so, or colleagues and a
+    web server serving the archive could not read it."""
+    previous = os.umask(0o022)
+    try:
+        assert build(workspace) == 0
+    finally:
+        os.umask(previous)
+    edition = latest_edition(workspace / "output", "2017Q1", "ITC4", "it")
+    assert edition.folder.stat().st_mode & 0o777 == 0o755
+    for path in [edition.pdf, edition.folder / "manifest.json", edition.folder / "indicators.json",
+                 edition.folder / "tables.xlsx"]:
+        assert path.stat().st_mode & 0o777 == 0o644, path
+
+
 def test_unchanged_figures_build_nothing(workspace, capsys):
     build(workspace)
     folder = edition_folder(workspace / "output", "2017Q1", "ITC4", "it", 1)
