@@ -188,12 +188,14 @@ def _run_data_check(args: argparse.Namespace) -> int:
 
 
 def _run_data_import(args: argparse.Namespace) -> int:
-    from .data import merge_trade
+    from .data import load_dataset, merge_trade
     from .istat import read_istat_files
 
     config = _config(args)
     rows, report = read_istat_files(list(args.files), unit=args.unit)
     merged = merge_trade(config.paths.data, rows)
+    if merged.files:  # read back as a build will: the validated rows are cached for the next build
+        load_dataset(config.paths.data)
     skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(report.skipped_other.items()))
     print(f"read {report.rows_read} rows from {len(report.files)} file(s); "
           f"skipped {report.skipped_not_hitech} outside hi-tech" + (f", {skipped}" if skipped else ""))

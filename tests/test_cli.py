@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bulletin.cli import main
-from bulletin.data import load_dataset
+from bulletin.data import _cache_path, load_dataset, trade_files
 from conftest import SAMPLE_DATA, folder_digest
 
 # An ISTAT download for 2017Q2 in the old spelling: monthly values in thousands, old territory
@@ -40,7 +40,10 @@ def data_copy(tmp_path):
 def test_import_adds_a_quarter_then_replaces_revised_values(tmp_path, data_copy, capsys):
     download = tmp_path / "istat.csv"
     download.write_text(ISTAT_2017Q2.format(rows=istat_rows()), encoding="utf-8")
+    shutil.rmtree(data_copy / ".cache", ignore_errors=True)
     assert main(["data", "import", str(download), "--data", str(data_copy)]) == 0
+    # The next build need not validate again: the import left the cache of exactly these files.
+    assert [path.name for path in (data_copy / ".cache").iterdir()] == [_cache_path(data_copy, trade_files(data_copy)).name]
     out = capsys.readouterr().out
     assert "skipped 9 outside hi-tech" in out
     assert "added 3 rows, replaced 0" in out
