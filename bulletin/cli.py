@@ -195,7 +195,10 @@ def _run_data_import(args: argparse.Namespace) -> int:
     rows, report = read_istat_files(list(args.files), unit=args.unit)
     merged = merge_trade(config.paths.data, rows)
     if merged.files:  # read back as a build will: the validated rows are cached for the next build
-        load_dataset(config.paths.data)
+        try:
+            load_dataset(config.paths.data)
+        except DataError:  # the import is done; what else is wrong in the folder, `data check` says
+            pass
     skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(report.skipped_other.items()))
     print(f"read {report.rows_read} rows from {len(report.files)} file(s); "
           f"skipped {report.skipped_not_hitech} outside hi-tech" + (f", {skipped}" if skipped else ""))
