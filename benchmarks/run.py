@@ -10,7 +10,7 @@ It asserts nothing (a slow machine is not a failure); the goals are printed besi
 3. the 13 Lombardia editions (region and 12 provinces) on the process pool, against 13 times
    the single edition (goal: at most 0.6 of it);
 4. load + indicators for Lombardia on national-size data (all provinces, ~200 partners) at 1x,
-   2x and 4x the rows (more quarters), cold (no cache) and warm (Parquet cache)
+   2x and 4x the rows (more quarters), cold (no cache) and warm (data cache)
    (goal: warm under 1 s at 1x, growth no worse than linear).
 Every command runs in a fresh process; peak memory is that process's (and its children's) RSS.
 

@@ -158,10 +158,10 @@ class ChartDrawer:
 
     def start(self, specs: list[tuple[str, dict]], style: dict, lang: str, tasks: list[tuple]) -> tuple[Future, Future]:
         """Measure the charts, then draw them: the heights (points) and the drawn charts, to come."""
-        heights = self._pool.submit(_measure, specs, style, lang)
         with self._claims.get_lock():
             self._claims[0], self._claims[1] = 0, len(tasks)
-        return heights, self._pool.submit(_draw_with_twins, tasks, self.twins)
+        heights = self._pool.submit(_fork_twins_and_measure, specs, style, lang, tasks, self.twins)
+        return heights, self._pool.submit(_draw_with_twins, tasks)
 
     def stop_drawing(self) -> None:
         """Charts not started are left undrawn; those being drawn are finished."""
@@ -257,11 +257,18 @@ def _measure(specs: list[tuple[str, dict]], style: dict, lang: str) -> list[floa
     return [planned_height(spec, style, lang) for _, spec in specs]
 
 
-def _draw_with_twins(tasks: list[tuple], twins: int) -> list[tuple]:
-    """Draw the charts nobody has taken yet, with `twins` forked copies of this process."""
-    forked = [_fork_twin(tasks) for _ in range(twins)]
+def _fork_twins_and_measure(specs: list[tuple[str, dict]], style: dict, lang: str, tasks: list[tuple],
+                            twins: int) -> list[float]:
+    """The twins start drawing at once, while this process measures for the layout."""
+    _WORKER["twins"] = [_fork_twin(tasks) for _ in range(twins)]
+    return _measure(specs, style, lang)
+
+
+def _draw_with_twins(tasks: list[tuple]) -> list[tuple]:
+    """Draw the charts nobody has taken yet; then gather what the twins drew."""
+    twins, _WORKER["twins"] = _WORKER.get("twins", []), []
     results = _draw_claimed(tasks)
-    for reader, pid in forked:
+    for reader, pid in twins:
         results += _twin_results(reader, pid)
     return results
 

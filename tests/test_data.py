@@ -163,20 +163,23 @@ def test_merge_refuses_data_that_breaks_the_totals_and_writes_nothing(tmp_path):
 def test_validated_rows_are_cached_by_the_hash_of_the_files(tmp_path, caplog):
     rows = SMALL_ROWS.replace("2016Q1,export,ITC49,26.5,DE,50", "2016Q1,export,ITC49,21.2,US,150")  # gives a warning
     data = write_data(tmp_path / "data", rows)
+    (data / ".cache").mkdir()
+    (data / ".cache" / "trade-0123456789abcdef.parquet").write_bytes(b"a cache of an earlier version")
     first = load_dataset(data)
-    [cache] = (data / ".cache").glob("trade-*.parquet")
+    [cache] = (data / ".cache").iterdir()  # the earlier version's cache is gone
+    assert cache.name.startswith("trade-") and cache.suffix == ".arrow"
     again = load_dataset(data)
     assert again.trade.equals(first.trade) and again.warnings == first.warnings and first.warnings
-    assert cache.stat().st_mtime_ns == next((data / ".cache").glob("trade-*.parquet")).stat().st_mtime_ns
+    assert cache.stat().st_mtime_ns == next((data / ".cache").glob("trade-*.arrow")).stat().st_mtime_ns
     # A changed source file makes a new cache and removes the old one.
     (data / "trade" / "trade.csv").write_text(HEADER + rows.replace(",1200", ",1300"), encoding="utf-8")
     changed = load_dataset(data)
     assert changed.trade["value_eur"].sum() == first.trade["value_eur"].sum() + 100
-    assert [p.name for p in (data / ".cache").glob("*.parquet")] != [cache.name]
-    assert len(list((data / ".cache").glob("*.parquet"))) == 1
+    assert [p.name for p in (data / ".cache").glob("*.arrow")] != [cache.name]
+    assert len(list((data / ".cache").glob("*.arrow"))) == 1
     # A damaged cache is ignored with a warning and rebuilt.
-    [current] = (data / ".cache").glob("*.parquet")
-    current.write_bytes(b"not parquet")
+    [current] = (data / ".cache").glob("*.arrow")
+    current.write_bytes(b"not arrow")
     assert load_dataset(data).trade.equals(changed.trade)
     assert "ignoring unreadable data cache" in caplog.text
 
