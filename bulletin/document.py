@@ -305,7 +305,7 @@ class FormNumber(Flowable):
 # --- tables ------------------------------------------------------------------------------------
 
 def data_table(styles: Styles, header: list[str], rows: list[list[str]], widths: list[float],
-               numeric_from: int = 1, highlight_first: bool = False) -> Table:
+               numeric_from: int = 1) -> Table:
     """A house-style table: coloured header repeated on every page, striped rows, numbers right.
 
     Names are paragraphs (they may wrap, and carry markup); numbers are plain strings set in the

@@ -357,6 +357,17 @@ def ipf3(seed: np.ndarray, pk: np.ndarray, kj: np.ndarray,
     return x
 
 
+def support(expected: np.ndarray, threshold: float, keep_share: float) -> np.ndarray:
+    """The cells of a [province, product, partner] table that exist: those expected at `threshold`
+    or more, and in any case each (province, product)'s biggest partners up to `keep_share` of it."""
+    order = np.argsort(-expected, axis=2, kind="stable")
+    ranked = np.take_along_axis(expected, order, axis=2)
+    before = (np.cumsum(ranked, axis=2) - ranked) / np.maximum(ranked.sum(2, keepdims=True), 1e-9)
+    keep = expected >= threshold
+    np.put_along_axis(keep, order, np.take_along_axis(keep, order, axis=2) | (before < keep_share), axis=2)
+    return keep
+
+
 def _margin_pair(table: dict, index: dict, total0: float, total1: float) -> tuple[np.ndarray, np.ndarray]:
     """2016Q1 and 2017Q1 vectors from a design table {code: (value2017, growth, [pin17, [pin16]])}.
 
@@ -457,12 +468,7 @@ def build_flow(flow: str) -> dict:
     # keep the cells worth something, and in any case the biggest partners of each
     # (province, product) up to SPARSE_KEEP_SHARE of it, so that its partner mix stays close to
     # the region's (otherwise the small provinces could not fit the region's partner totals)
-    order = np.argsort(-expected, axis=2, kind="stable")
-    ranked = np.take_along_axis(expected, order, axis=2)
-    before = (np.cumsum(ranked, axis=2) - ranked) / np.maximum(ranked.sum(2, keepdims=True), 1e-9)
-    keep = expected >= SPARSE_THRESHOLD
-    np.put_along_axis(keep, order, np.take_along_axis(keep, order, axis=2) | (before < SPARSE_KEEP_SHARE),
-                      axis=2)
+    keep = support(expected, SPARSE_THRESHOLD, SPARSE_KEEP_SHARE)
     keep[PI["ITC4C"]] = True  # Milano trades with everyone
     for (prov, partner) in d["pinned_partner"]:
         keep[PI[prov], :, JI[partner]] = True
@@ -915,12 +921,7 @@ def build_national(flow: str, partners: list[str]) -> dict:
     expected *= (pk / expected.sum(2))[:, :, None]
 
     # support: cells worth something, and the top partners of each (province, product)
-    order = np.argsort(-expected, axis=2, kind="stable")
-    ranked = np.take_along_axis(expected, order, axis=2)
-    before = (np.cumsum(ranked, axis=2) - ranked) / np.maximum(ranked.sum(2, keepdims=True), 1e-9)
-    keep = expected >= NATIONAL_SPARSE
-    np.put_along_axis(keep, order, np.take_along_axis(keep, order, axis=2) | (before < NATIONAL_KEEP_SHARE),
-                      axis=2)
+    keep = support(expected, NATIONAL_SPARSE, NATIONAL_KEEP_SHARE)
     keep &= expected > 0
     kept = expected * keep
     kept *= (pk / np.maximum(kept.sum(2), 1e-9))[:, :, None]

@@ -30,14 +30,19 @@ security = "none"
 """, encoding="utf-8")
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch, smtp):
+def make_site(tmp_path, monkeypatch, smtp, extra: str = ""):
+    """A working folder with the sample data and a configuration that mails to the test server."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1490000000")
     shutil.copytree(SAMPLE_DATA, tmp_path / "data")
     port, recorder = smtp
-    write_config(tmp_path, port)
+    write_config(tmp_path, port, extra)
     return tmp_path, recorder
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch, smtp):
+    return make_site(tmp_path, monkeypatch, smtp)
 
 
 def attachment_of(envelope) -> tuple[str, bytes]:

@@ -22,19 +22,14 @@ from bulletin.archive import latest_edition, verify
 from bulletin.cli import main
 from conftest import SAMPLE_DATA, Recorder, free_port
 from test_archive import revise_2017q1_value
-from test_publish import write_config
+from test_publish import make_site, write_config
 
 PASSWORD = "Zx9-very-secret-Pa55w0rd"
 
 
 @pytest.fixture
 def site(tmp_path, monkeypatch, smtp):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1490000000")
-    shutil.copytree(SAMPLE_DATA, tmp_path / "data")
-    port, recorder = smtp
-    write_config(tmp_path, port, 'admin = "ops@example.org"')
-    return tmp_path, recorder
+    return make_site(tmp_path, monkeypatch, smtp, 'admin = "ops@example.org"')
 
 
 def run_cli(folder, *args, env_extra=None) -> subprocess.CompletedProcess:
