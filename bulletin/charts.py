@@ -49,6 +49,7 @@ MIN_HEIGHT_MM, MAX_HEIGHT_MM = 60.0, 120.0
 FONT_SIZE = 8.0           # panel titles
 SMALL = 7.5               # everything else: the smallest size printed
 CHART_NAMES = ("trend", "products", "destinations", "areas", "provinces", "heatmap", "services")
+TOP_PARTNERS = 15         # bars of the destinations chart
 SERIES_COLOURS = ("primary", "secondary", "accent")  # must stay apart in grey: see tests
 
 WORDS = {
@@ -377,7 +378,7 @@ def _specs(ind: Indicators, lang: str) -> list[tuple[str, dict]]:
         unit = _bar_unit(max(p.value_eur for p in ind.products))
         specs.append(("products", {"kind": "bars", "rows": value_and_change(ind.products, unit),
                                    "axis": words[unit[1]], "wrap_pt": 165.0}))
-    top = ind.destinations[:15]
+    top = ind.destinations[:TOP_PARTNERS]
     if any(d.value_eur for d in top):
         unit = _bar_unit(max(d.value_eur for d in top))
         specs.append(("destinations", {"kind": "bars", "rows": value_and_change(top, unit),

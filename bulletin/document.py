@@ -29,7 +29,7 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
 
 from . import formatting as fmt
 from .brand import Brand
-from .charts import Chart
+from .charts import TOP_PARTNERS, Chart
 from .indicators import Indicators, RankedItem
 from .markup import Block
 from .narrative import Narrative, territory_phrase
@@ -508,7 +508,8 @@ class Sections:
         table = data_table(self.s, self._ranked_header("col_area"), ranked_rows(self.ind.areas, self.lang),
                            [0.08, 0.42, 0.13, 0.13, 0.12, 0.12], numeric_from=2)
         return (self.title("destinations") + self.paragraphs(self.i.narrative.destinations)
-                + self.chart("destinations") + self.chart("areas") + self.table_block("table_areas", table))
+                + self.chart("destinations", count=len(self.ind.destinations[:TOP_PARTNERS])) + self.chart("areas")
+                + self.table_block("table_areas", table))
 
     def provinces(self) -> list[Flowable]:
         if not self.ind.provinces:

@@ -1,6 +1,7 @@
 """The real bulletin PDF, built from the sample data and read back: pages, text, fonts, metadata, outline."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -189,3 +190,15 @@ def test_indicators_json_agrees_with_the_printed_figures(edition):
         assert fmt.millions(product["value_eur"], "it") in text
     for province in figures["provinces"]:
         assert fmt.pct(province["exports_yoy_pct"], "it") in text
+
+
+def test_chart_captions_agree_with_what_the_charts_show(edition):
+    """A caption names as many countries as the chart has bars, and no unit that its panels contradict."""
+    from bulletin.charts import TOP_PARTNERS
+
+    pdf, _, pages = edition
+    text = flat(" ".join(pages))
+    bars = json.loads((pdf.parent / "indicators.json").read_text(encoding="utf-8"))["destinations"][:TOP_PARTNERS]
+    assert len(bars) == 15 and "Primi 15 paesi di destinazione" in text
+    trend = re.search(r"ultimi 12 trimestri fino al I trimestre 2017 ?(\([^)]*\))?", text)
+    assert trend and trend.group(1) is None, trend.group(0)  # the panels give their own unit: miliardi
