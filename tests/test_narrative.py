@@ -350,6 +350,7 @@ def test_labels_cover_what_the_document_prints():
         **{f"tile_{key}": set() for key in ("exports", "change", "share", "trade", "balance")},
         **{f"chart_{key}": {"quarter"} for key in ("trend", "products", "destinations", "areas", "provinces",
                                                     "heatmap", "services")},
+        "chart_destinations": {"quarter", "count"},  # as many countries as the chart has bars
         **{f"col_{key}": set() for key in ("product", "country", "area", "province", "value", "change", "share",
                                            "rank", "exports", "imports", "top_product", "firms", "smes",
                                            "activities")},
