@@ -150,6 +150,8 @@ class ChartDrawer:
     """
 
     def __init__(self, brand: Brand, processes: int = 2):
+        import numpy  # noqa: F401  (both processes need it: forked, the drawer starts with it loaded)
+
         context = _pool_context()
         self.twins = max(0, processes - 1) if sys.platform.startswith("linux") else 0
         self._claims = context.Array("i", [0, 0])  # the next chart to take, and the number of charts

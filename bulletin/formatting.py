@@ -5,7 +5,10 @@ printed the same way twice. Separators come from CLDR through Babel, not from ha
 """
 from __future__ import annotations
 
-from babel.numbers import format_decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 
 LOCALES = {"it": "it_IT", "en": "en_GB"}
 NOT_AVAILABLE = {"it": "n.d.", "en": "n.a."}
@@ -19,8 +22,18 @@ _SCALES = {
 
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """A plain number with the locale's grouping and decimal separators: 11.271.607 / 11,271,607."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(round(value, decimals) if decimals else round(value), pattern, locale=LOCALES[lang])
+    return _pattern(decimals).apply(round(value, decimals) if decimals else round(value), _locale(lang))
+
+
+@lru_cache(maxsize=None)
+def _pattern(decimals: int) -> NumberPattern:
+    """Parsed once: an edition formats about a thousand numbers."""
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+
+
+@lru_cache(maxsize=None)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang])
 
 
 def pct(value: float | None, lang: str, decimals: int = 1, signed: bool = True) -> str:

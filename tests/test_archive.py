@@ -71,6 +71,29 @@ def test_tables_workbook_has_a_sheet_per_table(workspace):
     assert products[1][3] == figures["products"][0]["value_eur"]
 
 
+def test_table_text_stays_text_and_missing_values_stay_empty(tmp_path):
+    """A name from the data that looks like a formula or a link must not become one in Excel."""
+    import datetime as dt
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from bulletin.tables import write_tables
+
+    frame = pd.DataFrame({"name": ["=1+1", "http://example.org", "R&D <Lab>"], "value_eur": [1.5, float("nan"), 3.0],
+                          "rank": pd.array([1, 2, 3], dtype="int64")})
+    write_tables({"paesi": frame}, tmp_path, dt.datetime(2017, 5, 1, tzinfo=dt.timezone.utc))
+    sheet = load_workbook(tmp_path / "tables.xlsx")["paesi"]
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["name", "value_eur", "rank"], ["=1+1", 1.5, 1], ["http://example.org", None, 2], ["R&D <Lab>", 3.0, 3]]
+    assert sheet["A2"].data_type == "s" and sheet["A3"].hyperlink is None
+    first = (tmp_path / "tables.xlsx").read_bytes()
+    write_tables({"paesi": frame}, tmp_path, dt.datetime(2017, 5, 1, tzinfo=dt.timezone.utc))
+    assert (tmp_path / "tables.xlsx").read_bytes() == first
+    write_tables({"paesi": frame}, tmp_path, dt.datetime(2017, 5, 2, tzinfo=dt.timezone.utc))
+    assert (tmp_path / "tables.xlsx").read_bytes() != first
+
+
 def test_the_archive_is_readable_by_others_as_the_umask_allows(workspace):
     """Temporary files and folders start private; an edition must not stay so, or colleagues and a
     web server serving the archive could not read it."""

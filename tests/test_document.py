@@ -150,6 +150,7 @@ def test_same_inputs_give_the_same_bytes(edition, tmp_path, monkeypatch):
     pdf, _, _ = edition
     again = build(tmp_path, monkeypatch) / "2017Q1" / "ITC4" / "it-r1" / pdf.name
     assert again.read_bytes() == pdf.read_bytes()
+    assert (again.parent / "tables.xlsx").read_bytes() == (pdf.parent / "tables.xlsx").read_bytes()
 
 
 def test_english_edition(tmp_path, monkeypatch):
