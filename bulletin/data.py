@@ -11,9 +11,10 @@ import hashlib
 import io
 import json
 import logging
+import math
 import re
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -414,56 +415,58 @@ def _duplicate_problems(frame: pd.DataFrame, key: list[str]) -> list[Problem]:
 
 
 def _structure_problems(trade: pd.DataFrame, warnings: list[str]) -> list[Problem]:
-    """Published totals must exist and be at least the sum of their parts."""
+    """Published totals must exist and be at least the sum of their parts.
+
+    Worked out from the sums per quarter, flow, territory and product (a few thousand, from one
+    pass over the rows); a problem then looks up the first row it is about, for its file and line.
+    """
     problems: list[Problem] = []
-    level = trade["territory"].map({code: t.level for code, t in reference.TERRITORIES.items()})
-    parent = trade["territory"].map({code: t.parent for code, t in reference.TERRITORIES.items()})
-    totals = trade.groupby(["period", "flow", "territory"])["value_eur"].sum()
+    sums = trade.groupby(["period", "flow", "territory", "product"], observed=True)["value_eur"].sum()
+    by_product = dict(zip(sums.index, sums.to_numpy().tolist()))
+    totals: dict[tuple, float] = defaultdict(float)      # (period, flow, territory)
+    parts: dict[tuple, float] = defaultdict(float)       # (period, flow, region or IT): its provinces or regions
+    product_parts: dict[tuple, float] = defaultdict(float)  # (period, flow, region, product): its provinces
+    for (period, flow, code, product), value in by_product.items():
+        totals[(period, flow, code)] += value
+        territory = reference.TERRITORIES[code]
+        if territory.level in ("province", "region"):
+            parts[(period, flow, territory.parent if territory.level == "province" else reference.NATIONAL)] += value
+        if territory.level == "province":
+            product_parts[(period, flow, territory.parent, product)] += value
+
+    def first_row(period: str, flow: str, codes: list[str]) -> tuple[str, int]:
+        row = trade[(trade["period"] == period) & (trade["flow"] == flow) & trade["territory"].isin(codes)].iloc[0]
+        return str(row["_file"]), int(row["_line"])
+
     # Each value may be finite and their sum not (1e308 + 1e308): the bulletin would print infinity.
-    for (period, flow, territory), total in totals[~np.isfinite(totals)].items():
-        first = trade[(trade["period"] == period) & (trade["flow"] == flow) & (trade["territory"] == territory)].iloc[0]
-        problems.append(Problem(first["_file"], int(first["_line"]), "value_eur",
-                                f"{territory} {flow} total {period} is too large to add up", f"{total}"))
-    provinces = _sums_and_first_rows(trade[level == "province"].assign(region=parent[level == "province"]),
-                                     ["period", "flow", "region"])
-    for (period, flow, region), parts, file, line in provinces:
-        for total_code in (region, reference.NATIONAL):
-            if (period, flow, total_code) not in totals.index:
-                name = reference.TERRITORIES[total_code].name_en
-                problems.append(Problem(file, line, "territory",
-                                        f"quarter {period} has province rows but no {name} ({total_code}) rows for flow '{flow}'"))
-        if (period, flow, region) in totals.index and totals[(period, flow, region)] < parts - 0.5:
-            problems.append(Problem(file, line, "value_eur",
-                                    f"{region} {flow} total {period} is smaller than the sum of its provinces",
-                                    f"{totals[(period, flow, region)]:.0f} < {parts:.0f}"))
-    for (period, flow), parts, file, line in _sums_and_first_rows(trade[level == "region"], ["period", "flow"]):
-        national = totals.get((period, flow, reference.NATIONAL))
-        if national is not None and national < parts - 0.5:
-            problems.append(Problem(file, line, "value_eur",
-                                    f"Italy {flow} total {period} is smaller than the sum of its regions",
-                                    f"{national:.0f} < {parts:.0f}"))
-    warnings += _part_warnings(trade, level, parent)
+    for (period, flow, code), total in sorted(totals.items()):
+        if not math.isfinite(total):
+            problems.append(Problem(*first_row(period, flow, [code]), "value_eur",
+                                    f"{code} {flow} total {period} is too large to add up", f"{total}"))
+    for national in (False, True):  # provinces against their regions first, then regions against Italy
+        for (period, flow, code), sum_of_parts in sorted(parts.items()):
+            if (code == reference.NATIONAL) != national:
+                continue
+            children = [c for c, t in reference.TERRITORIES.items()
+                        if t.level == ("region" if national else "province") and (national or t.parent == code)]
+            for total_code in () if national else (code, reference.NATIONAL):  # provinces need both totals
+                if (period, flow, total_code) not in totals:
+                    name = reference.TERRITORIES[total_code].name_en
+                    problems.append(Problem(*first_row(period, flow, children), "territory",
+                                            f"quarter {period} has province rows but no {name} ({total_code}) rows for flow '{flow}'"))
+            total = totals.get((period, flow, code))
+            if total is not None and total < sum_of_parts - 0.5:
+                whole = (f"Italy {flow} total {period} is smaller than the sum of its regions" if national
+                         else f"{code} {flow} total {period} is smaller than the sum of its provinces")
+                problems.append(Problem(*first_row(period, flow, children), "value_eur", whole,
+                                        f"{total:.0f} < {sum_of_parts:.0f}"))
+    # Provinces may exceed their region for one product while totals agree: worth a warning only.
+    for (period, flow, region, product), sum_of_parts in sorted(product_parts.items()):
+        published = by_product.get((period, flow, region, product), 0.0)
+        if sum_of_parts > published + 0.5:
+            warnings.append(f"{region} {flow} {period} product {product}: provinces sum to {sum_of_parts:.0f}, "
+                            f"more than the published {published:.0f}")
     return problems
-
-
-def _sums_and_first_rows(rows: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, float, str, int]]:
-    """Per group: its key, the sum of its values, and the file and line of its first row."""
-    groups = rows.groupby(keys, observed=True).agg(parts=("value_eur", "sum"), file=("_file", "first"),
-                                                   line=("_line", "first"))
-    return [(key if isinstance(key, tuple) else (key,), parts, str(file), int(line))
-            for key, parts, file, line in zip(groups.index, groups["parts"], groups["file"], groups["line"])]
-
-
-def _part_warnings(trade: pd.DataFrame, level: pd.Series, parent: pd.Series) -> list[str]:
-    """Provinces may exceed their region for one product while totals agree: worth a warning only."""
-    provinces = trade[level == "province"].assign(region=parent[level == "province"])
-    parts = provinces.groupby(["period", "flow", "region", "product"])["value_eur"].sum()
-    regions = trade[level == "region"].groupby(["period", "flow", "territory", "product"])["value_eur"].sum()
-    regions.index = regions.index.set_names(parts.index.names)
-    joined = pd.concat([parts.rename("parts"), regions.rename("total")], axis=1).fillna(0)
-    over = joined[joined["parts"] > joined["total"] + 0.5]
-    return [f"{region} {flow} {period} product {product}: provinces sum to {row.parts:.0f}, more than the published {row.total:.0f}"
-            for (period, flow, region, product), row in over.iterrows()]
 
 
 def _read_services_file(path: Path, problems: list[Problem]) -> pd.DataFrame:
