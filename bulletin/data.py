@@ -17,6 +17,7 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ import pandas as pd
 from . import reference
 from .errors import DataError, Problem
 from .files import write_atomically
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +129,6 @@ def _cache_path(data_dir: Path, files: list[Path]) -> Path:
     return data_dir / CACHE_FOLDER / f"trade-{digest.hexdigest()[:32]}.arrow"
 
 
-def _as_categories(trade: pd.DataFrame) -> pd.DataFrame:
-    """Codes as categories: a fraction of the memory, and group-bys that need not hash strings."""
-    return trade.astype({column: "category" for column in TRADE_KEY})
-
-
 def _read_cache(path: Path) -> tuple[pd.DataFrame, list[str]] | None:
     """Validated trade rows from the columnar cache, or None if there is no usable cache."""
     if not path.is_file():
@@ -169,10 +168,21 @@ def _write_cache(path: Path, trade: pd.DataFrame, warnings: list[str]) -> None:
 
 def _read_trade_rows(files: list[Path], problems: list[Problem], warnings: list[str]) -> pd.DataFrame:
     """All trade rows, checked row by row and as a whole; each row keeps its `_file` and `_line`."""
-    frames = [frame for frame in (_read_trade_file(path, problems) for path in files) if frame is not None]
-    if not frames:
+    import pyarrow as pa
+
+    read = [(path, table) for path, table in ((path, _read_trade_file(path, problems)) for path in files)
+            if table is not None]
+    if not read:
         return _empty_trade()
-    trade = _as_categories(pd.concat(frames, ignore_index=True)).astype({"_file": "category"})
+    # Codes as categories: a fraction of the memory, and group-bys that need not hash strings.
+    # Encoded by Arrow (sorted, as pandas sorts them) in a third of pandas' time.
+    rows = pa.concat_tables(table for _, table in read).combine_chunks()
+    trade = pa.table({name: rows.column(name).dictionary_encode() if name in TRADE_KEY else rows.column(name)
+                      for name in rows.column_names}).to_pandas()
+    for name in TRADE_KEY:
+        trade[name] = trade[name].cat.reorder_categories(sorted(trade[name].cat.categories))
+    trade["_file"] = pd.Categorical.from_codes(np.repeat(np.arange(len(read)), [table.num_rows for _, table in read]),
+                                               categories=[str(path) for path, _ in read])
     # Checked once over all files: as categories, each distinct code is looked at once.
     _flag(trade, ~trade["period"].str.fullmatch(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
     _flag(trade, ~trade["flow"].isin(FLOWS), "flow", "unknown flow (expected export or import)", problems)
@@ -247,8 +257,9 @@ def decode_text(path: Path, raw: bytes, problems: list[Problem]) -> str | None:
     return text
 
 
-def read_plain_csv(path: Path, raw: bytes, expected: list[str]) -> pd.DataFrame | None:
-    """The common file read fast, or None: the exact reader (`read_csv_text`) then reads it.
+def read_plain_csv(path: Path, raw: bytes, expected: list[str]) -> pa.Table | None:
+    """The common file read fast, as an Arrow table of the `expected` columns and `_line`; or None:
+    the exact reader (`read_csv_text`) then reads it.
 
     Plain means the header names each expected column once, and there are no quotes, no CR, no
     NUL, no blank lines and no rows of empty fields; pyarrow must then find every row complete
@@ -273,7 +284,7 @@ def read_plain_csv(path: Path, raw: bytes, expected: list[str]) -> pd.DataFrame 
                                                      strings_can_be_null=False))
     except pa.ArrowException:
         return None
-    return _numbered(path, table.to_pandas(), expected, empty_rows=False)
+    return table.select(expected).append_column("_line", pa.array(np.arange(2, table.num_rows + 2)))
 
 
 def one_line(text: str) -> str:
@@ -319,12 +330,10 @@ def read_csv_text(path: Path, text: str, expected: list[str], problems: list[Pro
     return _numbered(path, frame, expected)
 
 
-def _numbered(path: Path, frame: pd.DataFrame, expected: list[str], empty_rows: bool = True) -> pd.DataFrame:
+def _numbered(path: Path, frame: pd.DataFrame, expected: list[str]) -> pd.DataFrame:
     """Each row with its file and line; rows with every field empty left out (a trailing ",,,,,")."""
     frame["_line"] = np.arange(2, len(frame) + 2)
     frame["_file"] = str(path)
-    if not empty_rows:
-        return frame
     blank = (frame[expected] == "").all(axis=1)
     return frame[~blank].reset_index(drop=True) if blank.any() else frame
 
@@ -348,20 +357,25 @@ def _flag(frame: pd.DataFrame, bad: pd.Series, column: str, message: str, proble
         problems.append(Problem(file, int(line), column, message, str(value)))
 
 
-def _read_trade_file(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+def _read_trade_file(path: Path, problems: list[Problem]) -> pa.Table | None:
+    """The file's rows as strings with their `_line`, read fast if it is plain, else exactly."""
+    import pyarrow as pa
+
     raw = read_bytes(path, problems)
     if raw is None:
         return None
-    frame = read_plain_csv(path, raw, TRADE_COLUMNS)
-    if frame is None:
+    table = read_plain_csv(path, raw, TRADE_COLUMNS)
+    if table is None:
         text = decode_text(path, raw, problems)
         frame = read_csv_text(path, text, TRADE_COLUMNS, problems) if text is not None else None
-    if frame is None:
-        return None
-    if frame.empty:
+        if frame is None:
+            return None
+        schema = pa.schema([(name, pa.string()) for name in TRADE_COLUMNS] + [("_line", pa.int64())])
+        table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    if table.num_rows == 0:
         problems.append(Problem(str(path), None, None, "file has a header but no rows"))
         return None
-    return frame
+    return table
 
 
 def _non_negative_numbers(frame: pd.DataFrame, column: str, problems: list[Problem],
