@@ -8,6 +8,7 @@ and a document ID derived from the content so that equal inputs give equal bytes
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import lru_cache
@@ -20,9 +21,20 @@ from .document import DocumentInfo, chart_xobject_name
 CHART_XOBJECT_PREFIX = chart_xobject_name("")
 
 
+def srgb_profile(created: dt.datetime) -> bytes:
+    """An sRGB ICC profile, made by Pillow's LittleCMS so that none has to ship with the package.
+
+    LittleCMS dates the profile with the time it makes it (header bytes 24-35); it carries the
+    edition's date instead, or equal inputs would not give equal bytes.
+    """
+    stamp = created.astimezone(dt.timezone.utc)
+    profile = bytearray(_lcms_srgb_profile())
+    profile[24:36] = struct.pack(">6H", stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    return bytes(profile)
+
+
 @lru_cache(maxsize=1)
-def srgb_profile() -> bytes:
-    """An sRGB ICC profile, made by Pillow's LittleCMS so that none has to ship with the package."""
+def _lcms_srgb_profile() -> bytes:
     from PIL import ImageCms
 
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -58,7 +70,7 @@ def make_archival(source: Path, target: Path, info: DocumentInfo, created: dt.da
             meta["xmp:CreateDate"] = iso
             meta["xmp:ModifyDate"] = iso
             meta["xmp:MetadataDate"] = iso
-        icc = pdf.make_stream(srgb_profile())
+        icc = pdf.make_stream(srgb_profile(stamp))
         icc.N = 3
         pdf.Root.OutputIntents = pikepdf.Array([pikepdf.Dictionary(
             Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1,

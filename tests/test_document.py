@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import struct
 
 import pikepdf
 import pytest
@@ -124,7 +125,10 @@ def test_metadata_and_pdfa_declaration(edition):
         meta = document.open_metadata()
         assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
         intent = document.Root.OutputIntents[0]
-        assert str(intent.S) == "/GTS_PDFA1" and len(intent.DestOutputProfile.read_bytes()) > 400
+        profile = intent.DestOutputProfile.read_bytes()
+        assert str(intent.S) == "/GTS_PDFA1" and len(profile) > 400 and profile[36:40] == b"acsp"
+        # Dated like the edition, not when it was built: equal inputs, equal bytes.
+        assert struct.unpack(">6H", profile[24:36]) == (2017, 3, 20, 8, 53, 20)
         assert document.check_pdf_syntax() == []
 
 
