@@ -245,12 +245,13 @@ def _trend(total, available: set[str], quarter: str, territory: str) -> list[Tre
 
 def _two_quarters(rows: pd.DataFrame, column: str, quarter: str, previous: str) -> pd.DataFrame:
     """Values by `column` in the quarter and a year before, side by side, zero where absent."""
-    pivot = (rows[rows["period"].isin([quarter, previous])]
-             .pivot_table(index=column, columns="period", values="value_eur", aggfunc="sum", fill_value=0.0))
-    for period in (quarter, previous):
-        if period not in pivot.columns:
-            pivot[period] = 0.0
-    return pivot[[quarter, previous]].rename(columns={quarter: "now", previous: "before"})
+    sums = (rows[rows["period"].isin([quarter, previous])]
+            .groupby([column, "period"], observed=True)["value_eur"].sum())
+    values = dict(zip(sums.index.tolist(), sums.tolist()))
+    keys = sorted({key for key, _ in values})
+    return pd.DataFrame({"now": [values.get((key, quarter), 0.0) for key in keys],
+                         "before": [values.get((key, previous), 0.0) for key in keys]},
+                        index=pd.Index(keys, name=column, dtype=object))
 
 
 def _ranked(rows: pd.DataFrame, column: str, quarter: str, previous: str, name_of,
@@ -262,10 +263,10 @@ def _ranked(rows: pd.DataFrame, column: str, quarter: str, previous: str, name_o
     # Rank by value, ties broken by code, so the order is the same on every run.
     table = table.reset_index().sort_values(["now", column], ascending=[False, True])
     whole = float(table["now"].sum())
-    return [RankedItem(code=row[column], name=name_of(row[column]), value_eur=float(row["now"]),
-                       previous_eur=float(row["before"]), yoy_pct=change_pct(row["now"], row["before"]),
-                       share_pct=share_pct(row["now"], whole), rank=rank)
-            for rank, (_, row) in enumerate(table.iterrows(), start=1)]
+    return [RankedItem(code=code, name=name_of(code), value_eur=now, previous_eur=before,
+                       yoy_pct=change_pct(now, before), share_pct=share_pct(now, whole), rank=rank)
+            for rank, (code, now, before) in enumerate(zip(table[column].tolist(), table["now"].tolist(),
+                                                           table["before"].tolist()), start=1)]
 
 
 def _rank(values: pd.Series) -> pd.Series:
@@ -284,14 +285,13 @@ def _provinces(trade: pd.DataFrame, total, quarter: str, previous: str, territor
     import_rank = _rank(flows["import"]["now"])
     now_exports = rows[(rows["period"] == quarter) & (rows["flow"] == "export")]
     by_product = now_exports.pivot_table(index="territory", columns="product", values="value_eur",
-                                         aggfunc="sum", fill_value=0.0)
+                                         aggfunc="sum", fill_value=0.0).to_dict("index")
     region_exports = total(quarter, "export", territory)
     national_exports = total(quarter, "export", reference.NATIONAL)
     result = []
     for code in codes:
         exports, imports = flows["export"].loc[code], flows["import"].loc[code]
-        products = (by_product.loc[code] if code in by_product.index else pd.Series(dtype=float))
-        products = {p: float(products.get(p, 0.0)) for p in reference.PRODUCTS}
+        products = {p: float(by_product.get(code, {}).get(p, 0.0)) for p in reference.PRODUCTS}
         top = max(products, key=lambda p: (products[p], p)) if any(products.values()) else None
         result.append(ProvinceFigures(
             code=code, name=names(reference.TERRITORIES[code]),
