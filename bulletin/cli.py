@@ -5,6 +5,7 @@ import argparse
 import gc
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -249,7 +250,6 @@ def _run_build(args: argparse.Namespace) -> int:
 
 def _build_all(config: Config, dataset, quarter: str, args: argparse.Namespace) -> int:
     """Every edition of the quarter on all cores, with progress on stderr and a summary at the end."""
-    import os
     import time
 
     from .publish import build_editions, expand_territories
@@ -415,12 +415,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> None:
     """The console command. The cyclic garbage collector is off while libraries are imported and
-    the data read, and back on once they are (`faults.resume_garbage_collector`); at exit it does
-    not walk every object again, as the process ends anyway."""
+    the data read, and back on once they are (`faults.resume_garbage_collector`).
+
+    Once the command has returned, its output and logs are flushed and the process ends at once:
+    tearing down pandas, pyarrow and reportlab module by module took 0,03 s and saves nothing.
+    Every file was written and closed by then, every lock released and every worker stopped by
+    the command's own `with` blocks; an exception still ends the usual way, with its traceback.
+    """
     gc.disable()
     code = main()
-    gc.freeze()
-    sys.exit(code)
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader that went away (`bulletin archive | head -1`): nothing more to say
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":

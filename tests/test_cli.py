@@ -5,9 +5,11 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from bulletin.archive import verify
 from bulletin.cli import main
 from bulletin.data import _cache_path, load_dataset, trade_files
 from conftest import SAMPLE_DATA, folder_digest
@@ -144,3 +146,21 @@ def test_a_build_draws_its_charts_without_matplotlib_in_the_main_process(tmp_pat
     charts = sorted(path.name for path in (tmp_path / "out").rglob("charts/*.pdf"))
     assert charts == sorted(f"{name}.pdf" for name in ("trend", "products", "destinations", "areas", "provinces",
                                                        "heatmap", "services"))
+
+
+def test_the_console_command_flushes_its_output_and_exit_code_before_it_ends(tmp_path):
+    """The command ends without tearing down its modules: what it printed and its exit code must
+    still reach the caller, and the edition must be complete."""
+    shutil.copytree(SAMPLE_DATA, tmp_path / "data")
+    command = [sys.executable, "-m", "bulletin.cli", "build", "--data", str(tmp_path / "data"),
+               "--out", str(tmp_path / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    pdf = Path(done.stdout.strip())
+    assert pdf.name == "bollettino-hitech-lombardia-2017Q1.pdf" and pdf.read_bytes().rstrip().endswith(b"%%EOF")
+    assert verify(tmp_path / "out") == []
+    (tmp_path / "data" / "trade" / "2017Q1.csv.gz").write_bytes(b"not gzip")
+    failed = subprocess.run(command[:-2] + ["--out", str(tmp_path / "other")], capture_output=True, text=True,
+                            timeout=300)
+    assert failed.returncode == 2 and failed.stdout == ""
+    assert "2017Q1.csv.gz: not a readable gzip file" in failed.stderr
