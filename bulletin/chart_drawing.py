@@ -10,9 +10,11 @@ import gc
 import hashlib
 import io
 import math
+import os
 from functools import lru_cache
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("pdf")  # never a GUI backend; figures below are attached to a PDF canvas
 
@@ -23,6 +25,7 @@ from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfFile, RendererPd
 from matplotlib.colors import LinearSegmentedColormap, to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.ft2font import FT2Font, Kerning, LoadFlags  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
@@ -99,6 +102,7 @@ def _register_fonts(paths: tuple[str, ...], regular: str) -> str:
 def _rc(style: dict, family: str) -> dict:
     colours = style["colours"]
     return {"font.family": [family], "font.size": SMALL,
+            "text.parse_math": False,  # "$5 e $10" in a name is money, not mathematics
             "text.color": colours["text"], "axes.unicode_minus": False, "path.simplify": True,
             "grid.color": colours["rule"], "grid.linewidth": 0.5, "grid.linestyle": "-",
             "axes.edgecolor": colours["muted"], "axes.linewidth": 0.6,
@@ -119,15 +123,87 @@ def _text_width(family: str, text: str, size: float, weight: str, style: str) ->
 
 @lru_cache(maxsize=8192)
 def _metrics(prop: FontProperties, text: str, ismath) -> tuple[float, float, float]:
-    """Width, height and descent of one line of text, unhinted: the layout above and matplotlib's
-    own placing of the text (see `OutlineRendererPdf`) measure with this, each string once."""
-    return text_to_path.get_text_width_height_descent(text, prop, ismath=ismath)
+    """Width, height and descent of one line of text, unhinted, as matplotlib measures them (the
+    advance; the outline's extent up and down): the layout above and matplotlib's own placing
+    of the text (see `OutlineRendererPdf`) measure with this."""
+    line = None if ismath else _glyph_line(prop, text)
+    if line is None:
+        return text_to_path.get_text_width_height_descent(text, prop, ismath=ismath)
+    path, advance = line
+    scale = prop.get_size_in_points() / text_to_path.FONT_SCALE
+    heights = path.vertices[path.codes != MplPath.CLOSEPOLY, 1] if len(path.vertices) else np.zeros(1)
+    return advance * scale, float(heights.max() - heights.min()) * scale, float(-heights.min()) * scale + 0.0
 
 
 @lru_cache(maxsize=4096)
-def _outline(prop: FontProperties, text: str, ismath) -> tuple:
-    """A string's outline at the reference size: many labels ("12", "n.d.") repeat."""
-    return text_to_path.get_text_path(prop, text, ismath=ismath)
+def _outline(prop: FontProperties, text: str, ismath) -> MplPath:
+    """A string's outline at matplotlib's reference size: many labels ("12", "n.d.") repeat, and
+    the layout measures before it draws."""
+    line = None if ismath else _glyph_line(prop, text)
+    return line[0] if line is not None else MplPath(*text_to_path.get_text_path(prop, text, ismath=ismath))
+
+
+@lru_cache(maxsize=8192)
+def _glyph_line(prop: FontProperties, text: str) -> tuple[MplPath, float] | None:
+    return _face(font_manager.findfont(prop)).line(text)
+
+
+@lru_cache(maxsize=None)
+def _face(font_file: str) -> _Face:
+    return _Face(font_file)
+
+
+class _Face:
+    """One font file at matplotlib's reference size, each glyph loaded from it once.
+
+    matplotlib shapes every string anew with HarfBuzz and loads each of its glyphs again: nearly
+    half the drawing time went there. Chart labels need no shaping; a line is its glyphs'
+    outlines side by side, advanced by their unhinted widths and the font's kerning.
+    """
+
+    def __init__(self, font_file: str):
+        self.file, self.opened_by, self._font = font_file, 0, None
+        self.glyphs: dict[str, tuple[int, np.ndarray, np.ndarray, float]] = {}
+
+    @property
+    def font(self) -> FT2Font:
+        """FreeType reads the file as it goes: a forked process opens its own, or it would move
+        the file position under its parent (glyphs learnt before the fork are kept)."""
+        if self.opened_by != os.getpid():
+            self._font = FT2Font(self.file)
+            self._font.set_size(text_to_path.FONT_SCALE, text_to_path.DPI)
+            self.opened_by = os.getpid()
+        return self._font
+
+    def line(self, text: str) -> tuple[MplPath, float] | None:
+        """One line's outline and advance; None if the font lacks a character (matplotlib then
+        lays the string out, with its fallback fonts)."""
+        font, vertices, codes, x, previous = self.font, [], [], 0.0, None
+        for char in text:
+            glyph = self.glyphs.get(char) or self._load(char)
+            if glyph is None:
+                return None
+            index, glyph_vertices, glyph_codes, advance = glyph
+            if previous is not None:
+                x += font.get_kerning(previous, index, Kerning.UNFITTED) / 64.0
+            if len(glyph_codes):
+                vertices.append(glyph_vertices + (x, 0.0))
+                codes.append(glyph_codes)
+            x += advance
+            previous = index
+        if not vertices:
+            return MplPath(np.empty((0, 2))), x
+        return MplPath(np.concatenate(vertices), np.concatenate(codes)), x
+
+    def _load(self, char: str) -> tuple[int, np.ndarray, np.ndarray, float] | None:
+        index = self.font.get_char_index(ord(char))
+        if index == 0:
+            return None
+        glyph = self.font.load_glyph(index, flags=LoadFlags.NO_HINTING)
+        glyph_vertices, glyph_codes = self.font.get_path()
+        self.glyphs[char] = (index, np.asarray(glyph_vertices, dtype=float).reshape(-1, 2),
+                             np.asarray(glyph_codes, dtype=MplPath.code_type), glyph.linearHoriAdvance / 65536.0)
+        return self.glyphs[char]
 
 
 class _Canvas:
@@ -467,10 +543,9 @@ class OutlineRendererPdf(RendererPdf):
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         size = self.points_to_pixels(prop.get_size_in_points())
-        verts, codes = _outline(prop.copy(), s, ismath)
         transform = Affine2D().scale(size / self._text2path.FONT_SCALE).rotate_deg(angle).translate(x, y)
         gc.set_linewidth(0.0)
-        self.draw_path(gc, MplPath(verts, codes), transform, rgbFace=gc.get_rgb())
+        self.draw_path(gc, _outline(prop.copy(), s, ismath), transform, rgbFace=gc.get_rgb())
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath == "TeX":

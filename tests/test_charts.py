@@ -292,3 +292,46 @@ def test_text_is_set_in_the_brand_font_files_not_a_system_copy(brand):
                          "bold_italic": {"weight": "bold", "style": "italic"}}.items():
         found = font_manager.findfont(FontProperties(family=family, **props), fallback_to_default=False)
         assert Path(found).resolve() == brand.fonts[style].resolve(), style
+
+
+def _family(brand) -> str:
+    style = charts_module.chart_style(brand)
+    return chart_drawing._register_fonts(tuple(style["fonts"]), style["regular"])
+
+
+@pytest.mark.parametrize("text", ["1", "+13,0%", "n.d.", "1.050,0", "Côte d’Ivoire", "Jy", "'", "-", " ", "",
+                                  "Prodotti farmaceutici di base", "Strumenti per irradiazione, apparecchiature"])
+@pytest.mark.parametrize("weight", ["normal", "bold"])
+def test_labels_are_measured_as_matplotlib_measures_them(brand, text, weight):
+    """Lines are laid out from glyphs loaded once, not shaped anew by matplotlib: the sizes must
+    agree with matplotlib's to a hundredth of a point, or labels would sit off their anchors."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family=_family(brand), size=7.5, weight=weight)
+    ours = chart_drawing._metrics(prop, text, False)
+    theirs = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
+    assert ours == pytest.approx(theirs, abs=0.02)
+
+
+def test_a_character_missing_from_the_brand_font_is_left_to_matplotlib(brand):
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family=_family(brand), size=7.5)
+    assert chart_drawing._glyph_line(prop, "Arrow \u2192 here") is None  # not in Open Sans
+    with pytest.warns(UserWarning, match="missing from font"):
+        width, height, _ = chart_drawing._metrics(prop, "Arrow \u2192 here", False)
+    assert width > chart_drawing._metrics(prop, "Arrow  here", False)[0] and height > 0
+
+
+def test_dollar_signs_in_a_name_are_text_not_mathematics(brand):
+    import io
+
+    from matplotlib.text import Text
+
+    rows = [{"label": label, "bars": [{"value": 10.0, "colour": "primary", "pieces": [("10,0", "text")]}]}
+            for label in ("Voucher da $5 e $10", "Altro")]
+    canvas = chart_drawing._draw({"kind": "bars", "rows": rows, "axis": "euro", "wrap_pt": 165.0},
+                                 charts_module.chart_style(brand), "it", io.BytesIO(), None)
+    dollars = [t for t in canvas.fig.findobj(Text) if "$" in t.get_text()]
+    assert dollars and not any(t.get_parse_math() for t in dollars)
