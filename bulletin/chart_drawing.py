@@ -232,9 +232,10 @@ class _Canvas:
         return _text_width(self.family, text, size, weight, style)
 
     def wrap(self, text: str, max_pt: float) -> str:
-        """Greedy word wrap on measured widths (a single word longer than a line stays whole)."""
+        """Greedy word wrap on measured widths, at spaces only (not at no-break spaces); a single
+        word longer than a line stays whole."""
         lines: list[str] = []
-        for word in text.split():
+        for word in (word for word in text.split(" ") if word):
             if lines and self.width_of(f"{lines[-1]} {word}") <= max_pt:
                 lines[-1] = f"{lines[-1]} {word}"
             else:

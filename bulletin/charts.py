@@ -50,6 +50,7 @@ FONT_SIZE = 8.0           # panel titles
 SMALL = 7.5               # everything else: the smallest size printed
 CHART_NAMES = ("trend", "products", "destinations", "areas", "provinces", "heatmap", "services")
 TOP_PARTNERS = 15         # bars of the destinations chart
+NO_BREAK = "\u00a0"        # a space that row labels are not wrapped at
 SERIES_COLOURS = ("primary", "secondary", "accent")  # must stay apart in grey: see tests
 
 WORDS = {
@@ -417,7 +418,8 @@ def _specs(ind: Indicators, lang: str) -> list[tuple[str, dict]]:
         rows = []
         for s in sorted(ind.services, key=lambda s: (-s.firms, s.provider, s.service)):
             before = pct(None, lang) if s.firms_previous is None else number(s.firms_previous, lang)
-            rows.append({"label": f"{s.service} ({s.provider})", "bars": [
+            provider = s.provider.replace(" ", NO_BREAK)  # "(Innovhub SSI)" is never split over two lines
+            rows.append({"label": f"{s.service} ({provider})", "bars": [
                 {"value": float(s.firms), "colour": "primary",
                  "pieces": [(number(s.firms, lang), "text"), _change(s.firms_yoy_pct, lang)]},
                 {"value": float(s.firms_previous or 0), "colour": "secondary", "pieces": [(before, "text")]},

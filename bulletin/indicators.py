@@ -7,7 +7,8 @@ A change against a zero or missing base is None ("n.d." in print), never infinit
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
@@ -155,6 +156,11 @@ class Indicators:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def with_service_names(self, names: Mapping[str, str]) -> Indicators:
+        """The same figures, with each service named as an edition's language names it (a
+        service not in `names` keeps the data's name)."""
+        return replace(self, services=[replace(s, service=names.get(s.service, s.service)) for s in self.services])
 
 
 def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str,

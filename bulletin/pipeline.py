@@ -17,6 +17,7 @@ from .archive import (ArchivedEdition, edition_folder, output_hashes, pdf_name, 
                       remove_abandoned_builds, sha256_of, store_edition, write_manifest)
 from .brand import Brand, Templates, configured_brand
 from .config import Config
+from .errors import ConfigError
 from .data import Dataset
 from .faults import checkpoint
 from .files import usual_mode
@@ -70,8 +71,9 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     from .charts import start_charts
 
     built_at = built_at or build_time()
-    quarter, territory, lang, indicators = content.quarter, content.territory, content.lang, content.indicators
+    quarter, territory, lang = content.quarter, content.territory, content.lang
     templates = Templates(config.paths.templates)
+    indicators = content.indicators.with_service_names(service_names(templates, lang))
     brand = configured_brand(config)
     final = edition_folder(config.paths.output, quarter, territory, lang, revision)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +82,8 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     work.chmod(usual_mode(folder=True))
     try:
         with start_charts(indicators, brand, lang, work / "charts", drawer) as chart_job:
-            _check_printable(config, content, brand)  # after the start: the drawer waits for nothing
+            # After the start: the drawer waits for nothing.
+            _check_printable(config, content, brand, indicators, templates.find(f"{lang}/names.toml"))
             # Imported only now, so that the drawer draws meanwhile.
             from .archival import make_archival
             from .document import DocumentInputs, Edition, compose_pdf
@@ -122,13 +125,24 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     return read_edition(final)
 
 
-def _check_printable(config: Config, content: EditionContent, brand: Brand) -> None:
-    """Names from the data and the editor's notes must be printable with the brand's font."""
+def service_names(templates: Templates, lang: str) -> dict[str, str]:
+    """The services' names in the edition's language (`templates/<lang>/names.toml`, [services])."""
+    names = templates.read_toml(f"{lang}/names.toml").get("services", {})
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        raise ConfigError(f"template {templates.find(f'{lang}/names.toml')}: [services] must map names to names")
+    return names
+
+
+def _check_printable(config: Config, content: EditionContent, brand: Brand, printed: Indicators,
+                     names_file: Path) -> None:
+    """Names as printed (from the data, or from `names_file` where it renames them) and the
+    editor's notes must be printable with the brand's font."""
     from .glyphs import check_printable
 
     services = str(config.paths.data / "services.csv")
-    texts = [(services, column, getattr(item, column)) for item in content.indicators.services
-             for column in ("provider", "service")]
+    texts = [(services, "provider", item.provider) for item in printed.services]
+    texts += [(services if shown.service == data.service else str(names_file), "service", shown.service)
+              for data, shown in zip(content.indicators.services, printed.services)]
     if content.notes:
         texts.append((str(config.notes_dir / f"{content.quarter}.md"), None, content.notes))
     check_printable(texts, brand.fonts["regular"])

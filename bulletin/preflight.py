@@ -11,7 +11,7 @@ from .brand import Templates, configured_brand
 from .config import Config
 from .errors import BulletinError
 
-TEMPLATES_PER_LANGUAGE = ("labels.toml", "narrative.toml", "mail.toml", "services.md", "methodology.md")
+TEMPLATES_PER_LANGUAGE = ("labels.toml", "narrative.toml", "names.toml", "mail.toml", "services.md", "methodology.md")
 
 
 def run_checks(config: Config) -> list[str]:

@@ -335,3 +335,13 @@ def test_dollar_signs_in_a_name_are_text_not_mathematics(brand):
                                  charts_module.chart_style(brand), "it", io.BytesIO(), None)
     dollars = [t for t in canvas.fig.findobj(Text) if "$" in t.get_text()]
     assert dollars and not any(t.get_parse_math() for t in dollars)
+
+
+def test_row_labels_wrap_at_spaces_but_not_inside_a_provider_name(brand):
+    style = charts_module.chart_style(brand)
+    canvas = chart_drawing._Canvas(style, _family(brand), "it")
+    label = f"Consulenza tecnico-scientifica (Innovhub{charts_module.NO_BREAK}SSI)"
+    for width in (60.0, 90.0, 120.0, 150.0):
+        lines = canvas.wrap(label, width).split("\n")
+        assert len(lines) > 1 and f"(Innovhub{charts_module.NO_BREAK}SSI)" in lines[-1]
+        assert all(canvas.width_of(line) <= width for line in lines if " " in line)  # one word may be wider

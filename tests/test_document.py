@@ -165,6 +165,11 @@ def test_english_edition(tmp_path, monkeypatch):
     assert "+13,0%" not in text
     with pikepdf.open(pdf) as document:
         assert str(document.Root.Lang) == "en-GB"
+    # Services are named in English (templates/en/names.toml); the figures file keeps the data's names.
+    assert "Laboratory testing" in text and "Prove di laboratorio" not in text and "Innovhub SSI" in text
+    figures = (pdf.parent / "indicators.json").read_text(encoding="utf-8")
+    assert "Prove di laboratorio" in figures and "Laboratory testing" not in figures
+    assert "Laboratory testing" in (pdf.parent / "tables" / "services.csv").read_text(encoding="utf-8")
 
 
 def test_hostile_names_and_notes_print_literally(tmp_path, monkeypatch):

@@ -89,3 +89,24 @@ def test_missing_previous_year_gives_none(tmp_path):
 @pytest.mark.parametrize("now, before, expected", [(110, 100, 10.0), (5, 0, None), (5, None, None), (0, 10, -100.0)])
 def test_change_pct(now, before, expected):
     assert change_pct(now, before) == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_services_can_be_named_in_the_edition_language_without_touching_the_figures(sample, tmp_path):
+    from bulletin.brand import Templates
+    from bulletin.errors import ConfigError
+    from bulletin.pipeline import service_names
+
+    _, indicators = sample
+    english = indicators.with_service_names(service_names(Templates(None), "en"))
+    assert [s.service for s in english.services if s.provider == "Innovhub SSI"][0] == "Laboratory testing"
+    assert [(s.provider, s.firms, s.firms_yoy_pct) for s in english.services] == \
+        [(s.provider, s.firms, s.firms_yoy_pct) for s in indicators.services]
+    assert indicators.services[0].service == "Prove di laboratorio"  # the original is unchanged
+    assert indicators.with_service_names(service_names(Templates(None), "it")) == indicators
+    # A user's own names file overrides the shipped one; a wrong one is a located one-line error.
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "names.toml").write_text('[services]\n"Prove di laboratorio" = "Lab tests"\n', encoding="utf-8")
+    assert service_names(Templates(tmp_path), "en") == {"Prove di laboratorio": "Lab tests"}
+    (tmp_path / "en" / "names.toml").write_text('[services]\n"Prove di laboratorio" = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"en/names.toml: \[services\] must map names to names"):
+        service_names(Templates(tmp_path), "en")

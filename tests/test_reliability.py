@@ -260,6 +260,18 @@ def test_text_the_font_cannot_print_is_refused_with_a_clear_message(tmp_path, mo
     assert not (tmp_path / "output" / "2017Q1" / "ITC4" / "it-r1").exists()
 
 
+def test_a_service_renamed_to_text_the_font_cannot_print_is_refused_naming_the_names_file(tmp_path, monkeypatch,
+                                                                                           capsys):
+    monkeypatch.chdir(tmp_path)
+    names = tmp_path / "templates" / "en" / "names.toml"
+    names.parent.mkdir(parents=True)
+    names.write_text('[services]\n"Prove di laboratorio" = "Lab tests \U0001F600"\n', encoding="utf-8")
+    assert main(["build", "--lang", "en", "--data", str(SAMPLE_DATA)]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"{names}: column 'service': cannot be printed") and "U+1F600" in line
+    assert not (tmp_path / "output" / "2017Q1" / "ITC4" / "en-r1").exists()
+
+
 def test_templates_cannot_reach_outside_their_folders(tmp_path):
     from bulletin.brand import Templates
     from bulletin.errors import ConfigError
