@@ -135,10 +135,9 @@ def _metrics(prop: FontProperties, text: str, ismath) -> tuple[float, float, flo
     return advance * scale, float(heights.max() - heights.min()) * scale, float(-heights.min()) * scale + 0.0
 
 
-@lru_cache(maxsize=4096)
 def _outline(prop: FontProperties, text: str, ismath) -> MplPath:
-    """A string's outline at matplotlib's reference size: many labels ("12", "n.d.") repeat, and
-    the layout measures before it draws."""
+    """A string's outline at matplotlib's reference size (the glyph lines are kept: many labels,
+    "12" or "n.d.", repeat, and the layout measures before it draws)."""
     line = None if ismath else _glyph_line(prop, text)
     return line[0] if line is not None else MplPath(*text_to_path.get_text_path(prop, text, ismath=ismath))
 
@@ -538,8 +537,8 @@ def _draw_heatmap(spec: dict, c: _Canvas) -> _Canvas:
 class OutlineRendererPdf(RendererPdf):
     """Matplotlib's PDF renderer, writing each string as one filled outline: no fonts in the file.
 
-    Strings are measured as the outlines are made (unhinted, from the font file), the same
-    measure `charts` lays the charts out with (`charts._metrics`).
+    Strings are measured from the same glyph lines they are drawn with (`_metrics`), the measure
+    the charts are laid out with.
     """
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):

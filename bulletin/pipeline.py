@@ -17,8 +17,8 @@ from .archive import (ArchivedEdition, edition_folder, output_hashes, pdf_name, 
                       remove_abandoned_builds, sha256_of, store_edition, write_manifest)
 from .brand import Brand, Templates, configured_brand
 from .config import Config
-from .errors import ConfigError
 from .data import Dataset
+from .errors import ConfigError
 from .faults import checkpoint
 from .files import usual_mode
 from .indicators import Indicators, compute_indicators
