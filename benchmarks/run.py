@@ -45,8 +45,8 @@ print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUS
 LOAD_AND_COMPUTE = """
 import sys
 from pathlib import Path
-from bulletin.data import load_dataset
-from bulletin.indicators import compute_indicators, latest_quarter
+from bulletin.data.trade import load_dataset
+from bulletin.indicators.compute import compute_indicators, latest_quarter
 dataset = load_dataset(Path(sys.argv[1]))
 compute_indicators(dataset.trade, dataset.services, latest_quarter(dataset.trade), "ITC4")
 print(len(dataset.trade))

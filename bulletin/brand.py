@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from bulletin.errors import ConfigError
 
 if TYPE_CHECKING:
-    from .config import Config
+    from bulletin.config import Config
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONT_STYLES = ("regular", "bold", "italic", "bold_italic")
 COLOUR_NAMES = ("primary", "secondary", "accent", "text", "muted", "rule", "tint", "positive", "negative")
 

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
 import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .config import Config, load_config
-from .errors import BulletinError, DataError
-from .faults import resume_garbage_collector
+from bulletin import __version__
+from bulletin.config import Config, load_config
+from bulletin.errors import BulletinError, DataError
 
 log = logging.getLogger("bulletin")
 
@@ -165,18 +163,17 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _dataset_and_quarter(config: Config, quarter: str | None):
     """The validated data and the quarter asked for, or the latest one in the data."""
-    from .data import load_dataset, require_quarter
-    from .indicators import latest_quarter
+    from bulletin.data.trade import load_dataset, require_quarter
+    from bulletin.indicators.compute import latest_quarter
 
     dataset = load_dataset(config.paths.data)
-    resume_garbage_collector()
     quarter = quarter or latest_quarter(dataset.trade)
     require_quarter(dataset, quarter, config.paths.data)
     return dataset, quarter
 
 
 def _run_data_check(args: argparse.Namespace) -> int:
-    from .data import load_dataset
+    from bulletin.data.trade import load_dataset
 
     config = _config(args)
     dataset = load_dataset(config.paths.data)
@@ -189,8 +186,8 @@ def _run_data_check(args: argparse.Namespace) -> int:
 
 
 def _run_data_import(args: argparse.Namespace) -> int:
-    from .data import load_dataset, merge_trade
-    from .istat import read_istat_files
+    from bulletin.data.trade import load_dataset, merge_trade
+    from bulletin.data.istat import read_istat_files
 
     config = _config(args)
     rows, report = read_istat_files(list(args.files), unit=args.unit)
@@ -209,7 +206,7 @@ def _run_data_import(args: argparse.Namespace) -> int:
 
 
 def _run_indicators(args: argparse.Namespace) -> int:
-    from .indicators import compute_indicators
+    from bulletin.indicators.compute import compute_indicators
 
     config = _config(args)
     dataset, quarter = _dataset_and_quarter(config, args.quarter)
@@ -228,20 +225,13 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.territory == "all" or (args.territory is None and "all" in config.edition.territories):
         dataset, quarter = _dataset_and_quarter(config, args.quarter)
         return _build_all(config, dataset, quarter, args)
-    from .brand import configured_brand
-    from .charts import ChartDrawer
+    from bulletin.archive.store import EditionLock
+    from bulletin.pipeline import ensure_edition
 
-    # Started before pandas is even imported: the drawer gets matplotlib ready on the other core
-    # while this process reads the data.
-    with ChartDrawer(configured_brand(config)) as drawer:
-        from .archive import EditionLock
-        from .publish import ensure_edition
-
-        dataset, quarter = _dataset_and_quarter(config, args.quarter)
-        territory, lang = _edition_key(config, args)
-        with EditionLock(config.paths.output, quarter, territory, lang):
-            edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild,
-                                               drawer=drawer)
+    dataset, quarter = _dataset_and_quarter(config, args.quarter)
+    territory, lang = _edition_key(config, args)
+    with EditionLock(config.paths.output, quarter, territory, lang):
+        edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild)
     if not built:
         print(f"unchanged since it was built on {edition.manifest['built_at']}: not rebuilt", file=sys.stderr)
     print(edition.pdf)
@@ -252,7 +242,7 @@ def _build_all(config: Config, dataset, quarter: str, args: argparse.Namespace) 
     """Every edition of the quarter on all cores, with progress on stderr and a summary at the end."""
     import time
 
-    from .publish import build_editions, expand_territories
+    from bulletin.delivery.publish import build_editions, expand_territories
 
     territories = expand_territories(dataset, ["all", *config.edition.territories])
     languages = [args.lang] if args.lang else list(config.edition.languages)
@@ -288,7 +278,7 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 
 def _run_archive(args: argparse.Namespace) -> int:
-    from .archive import all_editions, verify
+    from bulletin.archive.store import all_editions, verify
 
     config = _config(args)
     if args.action == "verify":
@@ -314,8 +304,9 @@ def _run_archive(args: argparse.Namespace) -> int:
 
 
 def _run_send(args: argparse.Namespace) -> int:
-    from .archive import EditionLock
-    from .publish import complete_quarters, deliver, ensure_edition
+    from bulletin.archive.store import EditionLock
+    from bulletin.delivery.publish import complete_quarters, deliver
+    from bulletin.pipeline import ensure_edition
 
     config = _config(args)
     territory, lang = _edition_key(config, args)
@@ -333,9 +324,8 @@ def _run_send(args: argparse.Namespace) -> int:
 
 
 def _run_publish(args: argparse.Namespace) -> int:
-    from .publish import publish
+    from bulletin.delivery.publish import publish
 
-    resume_garbage_collector()  # it may build and send many editions
     config = _config(args)
     outcomes = publish(config)
     for outcome in outcomes:
@@ -344,12 +334,11 @@ def _run_publish(args: argparse.Namespace) -> int:
 
 
 def _run_schedule(args: argparse.Namespace) -> int:
-    from .publish import alert_admin, publish
-    from .scheduler import JobOutcome, configure_logging, run_scheduler
+    from bulletin.delivery.publish import alert_admin, publish
+    from bulletin.delivery.scheduler import JobOutcome, configure_logging, run_scheduler
 
-    from .preflight import run_checks
+    from bulletin.delivery.preflight import run_checks
 
-    resume_garbage_collector()  # it runs for months
     config = _config(args)
     problems = run_checks(config)
     if problems:  # fail at start-up, not in the middle of a scheduled run
@@ -373,7 +362,7 @@ class DeliveryPending(BulletinError):
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from .preflight import run_checks
+    from bulletin.delivery.preflight import run_checks
 
     config = _config(args)
     problems = run_checks(config)
@@ -385,7 +374,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    from .scheduler import read_status
+    from bulletin.delivery.scheduler import read_status
 
     config = _config(args)
     print(read_status(config.paths.output / "logs"))
@@ -399,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if getattr(args, "territory", None) not in (None, "all"):
-        from .reference import TERRITORIES
+        from bulletin.reference import TERRITORIES
         if args.territory not in TERRITORIES:
             parser.error(f"unknown territory {args.territory!r}; known: {', '.join(TERRITORIES)}")
     try:
@@ -414,23 +403,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The console command. The cyclic garbage collector is off while libraries are imported and
-    the data read, and back on once they are (`faults.resume_garbage_collector`).
-
-    Once the command has returned, its output and logs are flushed and the process ends at once:
-    tearing down pandas, pyarrow and reportlab module by module took 0,03 s and saves nothing.
-    Every file was written and closed by then, every lock released and every worker stopped by
-    the command's own `with` blocks; an exception still ends the usual way, with its traceback.
-    """
-    gc.disable()
-    code = main()
-    logging.shutdown()
+    """The console command."""
     try:
+        code = main()
         sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a reader that went away (`bulletin archive | head -1`): nothing more to say
-        code = code or 1
-    os._exit(code)
+    except BrokenPipeError:  # a reader that went away (`bulletin archive | head -1`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's documentation advises
+        code = 1
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import reference
-from .errors import ConfigError
+from bulletin import reference
+from bulletin.errors import ConfigError
 
 CONFIG_FILE_NAME = "bulletin.toml"
 PASSWORD_VARIABLE = "BULLETIN_SMTP_PASSWORD"

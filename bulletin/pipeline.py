@@ -1,4 +1,11 @@
-"""One edition from data to archive, read top to bottom as the list of its stages."""
+"""One edition from data to archive, read top to bottom as the list of its stages.
+
+    data → indicators → narrative → charts → document → PDF/A → tables → archive
+
+Each stage is a function of plain data in and plain data out (see the subpackages named after
+them); this module only calls them in order. `ensure_edition` decides whether an edition must be
+built at all (unchanged figures build nothing; figures changed after sending make a revision).
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,25 +13,25 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import __version__
-from .archive import (ArchivedEdition, edition_folder, output_hashes, pdf_name, read_edition,
-                      remove_abandoned_builds, sha256_of, store_edition, write_manifest)
-from .brand import Brand, Templates, configured_brand
-from .config import Config
-from .data import Dataset
-from .errors import ConfigError
-from .faults import checkpoint
-from .files import usual_mode
-from .indicators import Indicators, compute_indicators
-
-if TYPE_CHECKING:
-    from .charts import ChartDrawer
+from bulletin import __version__
+from bulletin.archive.store import (ArchivedEdition, edition_folder, edition_workspace, latest_edition,
+                                    output_hashes, pdf_name, read_edition, sha256_of, write_manifest)
+from bulletin.brand import Templates, configured_brand
+from bulletin.charts import chart_specs, chart_style, draw_charts
+from bulletin.config import Config
+from bulletin.data.trade import Dataset
+from bulletin.document.compose import DocumentInputs, Masthead, compose_pdf
+from bulletin.document.pdfa import make_archival
+from bulletin.document.tables import edition_tables, write_tables
+from bulletin.errors import ConfigError
+from bulletin.faults import checkpoint
+from bulletin.indicators.compute import Indicators, compute_indicators
+from bulletin.text.markup import markdown_blocks
+from bulletin.text.narrative import write_narrative
+from bulletin.text.printable import check_printable
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +49,8 @@ class EditionContent:
     digest: str
 
 
-def build_time() -> dt.datetime:
-    """Now, or SOURCE_DATE_EPOCH when set, so that builds of the same inputs are byte-identical."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-
-
 def edition_content(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str) -> EditionContent:
+    """The figures and notes of one edition, and a digest of both (which decides whether to build)."""
     indicators = compute_indicators(dataset.trade, dataset.services, quarter, territory, dataset.warnings)
     figures = json.dumps(indicators.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     notes_file = config.notes_dir / f"{quarter}.md"
@@ -59,57 +59,54 @@ def edition_content(config: Config, dataset: Dataset, quarter: str, territory: s
     return EditionContent(quarter, territory, lang, indicators, figures, notes, digest)
 
 
+def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
+                   rebuild: bool = False) -> tuple[ArchivedEdition, EditionContent, bool]:
+    """The archived edition for these figures: the existing one, or a new build (a new revision
+    if the figures changed after it was sent). Returns the edition, its content and whether it
+    was built. Call while holding the edition's lock (`archive.store.EditionLock`)."""
+    content = edition_content(config, dataset, quarter, territory, lang)
+    latest = latest_edition(config.paths.output, quarter, territory, lang)
+    if latest is not None and latest.manifest.get("content_sha256") == content.digest and not (rebuild and not latest.sent):
+        return latest, content, False
+    if latest is None:
+        revision, revises = 1, None
+    elif latest.sent:
+        revision, revises = latest.revision + 1, latest.folder.name
+    else:  # never sent: rebuilt in place
+        revision, revises = latest.revision, latest.manifest.get("revises")
+    edition = build_edition(config, dataset, content, revision=revision, revises=revises)
+    return edition, content, True
+
+
 def build_edition(config: Config, dataset: Dataset, content: EditionContent, revision: int = 1,
-                  revises: str | None = None, built_at: dt.datetime | None = None,
-                  drawer: ChartDrawer | None = None) -> ArchivedEdition:
-    """Draw, write and compose one edition in a temporary folder, then move it into the archive.
-
-    With a `drawer` the charts are drawn in its processes while this one lays out the document
-    (which needs only their sizes) and writes the tables; the charts go into the PDF in the
-    archival step, once drawn. Without, they are drawn here first.
-    """
-    from .charts import start_charts
-
+                  revises: str | None = None, built_at: dt.datetime | None = None) -> ArchivedEdition:
+    """Draw, write and compose one edition in a temporary folder, then move it into the archive."""
     built_at = built_at or build_time()
     quarter, territory, lang = content.quarter, content.territory, content.lang
     templates = Templates(config.paths.templates)
-    indicators = content.indicators.with_service_names(service_names(templates, lang))
     brand = configured_brand(config)
+    indicators = content.indicators.with_service_names(service_names(templates, lang))
+    check_printable(printed_texts(config, content, indicators, templates), brand.fonts["regular"])
+    narrative = write_narrative(indicators, lang, templates)
     final = edition_folder(config.paths.output, quarter, territory, lang, revision)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned_builds(final)
-    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
-    work.chmod(usual_mode(folder=True))
-    try:
-        with start_charts(indicators, brand, lang, work / "charts", drawer) as chart_job:
-            # After the start: the drawer waits for nothing.
-            _check_printable(config, content, brand, indicators, templates.find(f"{lang}/names.toml"))
-            # Imported only now, so that the drawer draws meanwhile.
-            from .archival import make_archival
-            from .document import DocumentInputs, Edition, compose_pdf
-            from .markup import markdown_blocks
-            from .narrative import write_narrative
-            from .tables import edition_tables, write_tables
-
-            edition = Edition(quarter=quarter, territory=territory, lang=lang,
-                              number=dataset.quarters.index(quarter) + 1, published=built_at.date(), revision=revision)
-            inputs = DocumentInputs(
-                indicators=indicators, narrative=write_narrative(indicators, lang, templates),
-                charts=chart_job.planned, labels=templates.read_toml(f"{lang}/labels.toml"), brand=brand,
-                edition=edition, notes=markdown_blocks(content.notes) if content.notes else None,
-                services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
-                methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
-            draft = work / "draft.pdf"
-            info = compose_pdf(inputs, draft, built_at)
-            checkpoint("after-compose")
-            (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
-            write_tables(edition_tables(indicators, lang), work, built_at)
-            charts = chart_job.result()
-            checkpoint("after-charts")
+    with edition_workspace(final) as work:
+        charts = draw_charts(chart_specs(indicators, lang, templates), chart_style(brand), work / "charts")
+        checkpoint("after-charts")
+        masthead = Masthead(quarter=quarter, territory=territory, lang=lang, revision=revision,
+                            number=dataset.quarters.index(quarter) + 1, published=built_at.date())
+        inputs = DocumentInputs(
+            indicators=indicators, narrative=narrative, charts=charts, labels=templates.read_toml(f"{lang}/labels.toml"),
+            brand=brand, edition=masthead, notes=markdown_blocks(content.notes) if content.notes else None,
+            services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
+            methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
+        info = compose_pdf(inputs, work / "draft.pdf", built_at)
+        checkpoint("after-compose")
         pdf = work / pdf_name(quarter, territory, lang, revision)
-        make_archival(draft, pdf, info, built_at, producer=f"bulletin {__version__}",
+        make_archival(work / "draft.pdf", pdf, info, built_at, producer=f"bulletin {__version__}",
                       charts={name: chart.path for name, chart in charts.items()})
-        draft.unlink()
+        (work / "draft.pdf").unlink()
+        write_tables(edition_tables(indicators, lang), work, built_at)
+        (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
         write_manifest(work, {
             "quarter": quarter, "territory": territory, "language": lang, "revision": revision,
             "revises": revises, "version": __version__, "built_at": built_at.isoformat().replace("+00:00", "Z"),
@@ -117,12 +114,16 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
             "inputs": {str(path): sha256_of(path) for path in input_files(config, dataset, quarter)},
             "outputs": output_hashes(work), "deliveries": [],
         })
-        store_edition(work, final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     log.info("built %s (%d pages)", final / pdf.name, info.pages)
     return read_edition(final)
+
+
+def build_time() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so that builds of the same inputs are byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def service_names(templates: Templates, lang: str) -> dict[str, str]:
@@ -133,19 +134,18 @@ def service_names(templates: Templates, lang: str) -> dict[str, str]:
     return names
 
 
-def _check_printable(config: Config, content: EditionContent, brand: Brand, printed: Indicators,
-                     names_file: Path) -> None:
-    """Names as printed (from the data, or from `names_file` where it renames them) and the
-    editor's notes must be printable with the brand's font."""
-    from .glyphs import check_printable
-
+def printed_texts(config: Config, content: EditionContent, printed: Indicators,
+                  templates: Templates) -> list[tuple[str, str | None, str]]:
+    """Names as printed (from the data, or from `names.toml` where it renames them) and the
+    editor's notes, each with the file it comes from: the brand's font must print them."""
     services = str(config.paths.data / "services.csv")
+    names_file = str(templates.find(f"{content.lang}/names.toml"))
     texts = [(services, "provider", item.provider) for item in printed.services]
-    texts += [(services if shown.service == data.service else str(names_file), "service", shown.service)
+    texts += [(services if shown.service == data.service else names_file, "service", shown.service)
               for data, shown in zip(content.indicators.services, printed.services)]
     if content.notes:
         texts.append((str(config.notes_dir / f"{content.quarter}.md"), None, content.notes))
-    check_printable(texts, brand.fonts["regular"])
+    return texts
 
 
 def input_files(config: Config, dataset: Dataset, quarter: str) -> list[Path]:

@@ -66,8 +66,8 @@ def small_data(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def sample():
     """The shipped sample data and the Q1 2017 Lombardia indicators computed from it."""
-    from bulletin.data import load_dataset
-    from bulletin.indicators import compute_indicators
+    from bulletin.data.trade import load_dataset
+    from bulletin.indicators.compute import compute_indicators
 
     dataset = load_dataset(SAMPLE_DATA)
     return dataset, compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from bulletin.archive import (ArchiveError, EditionLock, add_delivery, edition_folder, latest_edition, read_edition,
+from bulletin.archive.store import (ArchiveError, EditionLock, add_delivery, edition_folder, latest_edition, read_edition,
                               sha256_of, verify)
 from bulletin.cli import main
 from conftest import SAMPLE_DATA
@@ -78,7 +78,7 @@ def test_table_text_stays_text_and_missing_values_stay_empty(tmp_path):
     import pandas as pd
     from openpyxl import load_workbook
 
-    from bulletin.tables import write_tables
+    from bulletin.document.tables import write_tables
 
     frame = pd.DataFrame({"name": ["=1+1", "http://example.org", "R&D <Lab>"], "value_eur": [1.5, float("nan"), 3.0],
                           "rank": pd.array([1, 2, 3], dtype="int64")})
@@ -178,7 +178,7 @@ def test_a_held_lock_makes_a_second_writer_give_up_with_a_message(tmp_path):
 
 def test_a_lock_left_by_a_killed_process_is_free(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from bulletin.archive import EditionLock\n"
+        "import sys, time; from pathlib import Path; from bulletin.archive.store import EditionLock\n"
         f"lock = EditionLock(Path({str(tmp_path)!r}), '2017Q1', 'ITC4', 'it'); lock.__enter__()\n"
         "print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"

@@ -9,14 +9,14 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from bulletin import chart_drawing
-from bulletin import charts as charts_module
+from bulletin.charts import drawing as chart_drawing
+from bulletin.charts import specs as charts_module
 from bulletin.brand import SHIPPED_TEMPLATES, load_brand
-from bulletin.chart_drawing import luminance
-from bulletin.charts import CHART_NAMES, MM, WIDTH_MM, ChartDrawer, render_charts, start_charts
-from bulletin.data import load_dataset
-from bulletin.formatting import millions, number, pct, share
-from bulletin.indicators import compute_indicators
+from bulletin.charts.drawing import luminance
+from bulletin.charts.specs import CHART_NAMES, MM, WIDTH_MM, ChartDrawer, render_charts, start_charts
+from bulletin.data.trade import load_dataset
+from bulletin.text.formatting import millions, number, pct, share
+from bulletin.indicators.compute import compute_indicators
 from conftest import write_data
 
 

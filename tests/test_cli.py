@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bulletin.archive import verify
+from bulletin.archive.store import verify
 from bulletin.cli import main
-from bulletin.data import _cache_path, load_dataset, trade_files
+from bulletin.data.trade import _cache_path, load_dataset, trade_files
 from conftest import SAMPLE_DATA, folder_digest
 
 # An ISTAT download for 2017Q2 in the old spelling: monthly values in thousands, old territory
@@ -115,8 +115,8 @@ def test_build_all_makes_the_region_and_every_province_and_reports_a_failure(tmp
 
 
 def test_expand_territories():
-    from bulletin.data import load_dataset
-    from bulletin.publish import expand_territories
+    from bulletin.data.trade import load_dataset
+    from bulletin.delivery.publish import expand_territories
 
     dataset = load_dataset(SAMPLE_DATA)
     assert expand_territories(dataset, ["ITC4"]) == ["ITC4"]

@@ -6,7 +6,7 @@ import gzip
 import pytest
 
 from bulletin.cli import main
-from bulletin.data import load_dataset, merge_trade, write_trade_file
+from bulletin.data.trade import load_dataset, merge_trade, write_trade_file
 from bulletin.errors import DataError
 from conftest import HEADER, SMALL_ROWS, folder_digest, write_data
 

@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from bulletin import formatting as fmt
+from bulletin.text import formatting as fmt
 from bulletin.cli import main
 from conftest import SAMPLE_DATA
 
@@ -56,8 +56,8 @@ def test_archive_folder_holds_pdf_charts_and_indicators(edition):
 
 def test_each_chart_is_its_own_pdf_page_placed_at_its_size(edition):
     """The pages draw each chart's form; the form holds the archived chart page, scaled to the chart's box."""
-    from bulletin.charts import CHART_NAMES, MM
-    from bulletin.document import chart_xobject_name
+    from bulletin.charts.specs import CHART_NAMES, MM
+    from bulletin.document.compose import chart_xobject_name
 
     pdf, _, _ = edition
     placed = {}
@@ -204,7 +204,7 @@ def test_indicators_json_agrees_with_the_printed_figures(edition):
 
 def test_chart_captions_agree_with_what_the_charts_show(edition):
     """A caption names as many countries as the chart has bars, and no unit that its panels contradict."""
-    from bulletin.charts import TOP_PARTNERS
+    from bulletin.charts.specs import TOP_PARTNERS
 
     pdf, _, pages = edition
     text = flat(" ".join(pages))

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from bulletin.data import load_dataset
-from bulletin.indicators import change_pct, compute_indicators
+from bulletin.data.trade import load_dataset
+from bulletin.indicators.compute import change_pct, compute_indicators
 from conftest import SMALL_ROWS, write_data
 
 

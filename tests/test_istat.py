@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bulletin.errors import ConfigError, DataError
-from bulletin.istat import CANONICAL_COLUMNS, read_istat_files
+from bulletin.data.istat import CANONICAL_COLUMNS, read_istat_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "istat"
 MONTHLY = FIXTURES / "itter107_monthly_2017.csv"  # ITTER107 spelling, months, UNIT_MULT=3

@@ -25,10 +25,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from reportlab.pdfgen import canvas
 
-from bulletin import formatting
+from bulletin.text import formatting
 from bulletin.brand import SHIPPED_TEMPLATES, Templates
 from bulletin.config import MailConfig
-from bulletin.mail import (TEMPLATE_KEYS, MailError, compose_message, edition_letter, new_message_id,
+from bulletin.delivery.mail import (TEMPLATE_KEYS, MailError, compose_message, edition_letter, new_message_id,
                            recipients_of, send_message)
 
 SENDER = "Ufficio Studi <studi@example.org>"
@@ -236,7 +236,7 @@ def test_a_recipient_refused_with_550_is_refused_and_the_others_get_it(server, i
     mail = config_for(server.port)
     sleeps = []
 
-    with caplog.at_level(logging.INFO, logger="bulletin.mail"):
+    with caplog.at_level(logging.INFO, logger="bulletin.delivery.mail"):
         result = send_message(compose_message(letter_for(indicators, pdf), mail, to, new_message_id(mail, "k"), DATE),
                               to, mail, tmp_path / "outbox", sleep=sleeps.append)
 

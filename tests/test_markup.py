@@ -10,7 +10,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
 from bulletin.brand import SHIPPED_TEMPLATES
-from bulletin.markup import Block, inline, markdown_blocks
+from bulletin.text.markup import Block, inline, markdown_blocks
 
 STYLE = getSampleStyleSheet()["Normal"]
 

@@ -12,11 +12,11 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
 from bulletin.brand import SHIPPED_TEMPLATES, Templates
-from bulletin.data import load_dataset, trade_files
+from bulletin.data.trade import load_dataset, trade_files
 from bulletin.errors import ConfigError
-from bulletin.formatting import money, pct, share
-from bulletin.indicators import compute_indicators
-from bulletin.narrative import (Figure, Narrative, approximation, direction, elides, fraction, ordinal,
+from bulletin.text.formatting import money, pct, share
+from bulletin.indicators.compute import compute_indicators
+from bulletin.text.narrative import (Figure, Narrative, approximation, direction, elides, fraction, ordinal,
                                 territory_phrase, write_narrative)
 from conftest import SAMPLE_DATA, SMALL_ROWS, write_data
 

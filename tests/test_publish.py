@@ -9,7 +9,7 @@ import sys
 import pytest
 from aiosmtpd.controller import Controller
 
-from bulletin.archive import all_editions, latest_edition, verify
+from bulletin.archive.store import all_editions, latest_edition, verify
 from bulletin.cli import main
 from conftest import REPO, SAMPLE_DATA, Recorder, free_port
 
@@ -149,7 +149,7 @@ def test_two_concurrent_publish_runs_make_one_edition_and_one_delivery(site):
 
 def test_admin_alert_is_a_message_to_the_admin(tmp_path):
     from bulletin.config import load_config
-    from bulletin.publish import alert_admin
+    from bulletin.delivery.publish import alert_admin
 
     (tmp_path / "bulletin.toml").write_text('[mail]\nadmin = "ops@example.org"\n', encoding="utf-8")
     config = load_config(tmp_path / "bulletin.toml")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulletin.data import load_dataset
-from bulletin.indicators import compute_indicators
+from bulletin.data.trade import load_dataset
+from bulletin.indicators.compute import compute_indicators
 from conftest import SAMPLE_DATA
 
 BN, M = 1e9, 1e6

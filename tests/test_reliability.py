@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from bulletin.archive import latest_edition, verify
+from bulletin.archive.store import latest_edition, verify
 from bulletin.cli import main
 from conftest import SAMPLE_DATA, Recorder, free_port
 from test_archive import revise_2017q1_value
@@ -55,8 +55,8 @@ def test_an_edition_whose_figures_disagree_with_the_data_is_not_sent(site):
 
 
 def test_the_check_reads_the_figures_back_from_the_pdf(site):
-    from bulletin.consistency import check_edition
-    from bulletin.data import load_dataset
+    from bulletin.indicators.consistency import check_edition
+    from bulletin.data.trade import load_dataset
 
     folder, _ = site
     assert main(["build"]) == 0
@@ -175,7 +175,7 @@ def test_a_missing_font_logo_or_template_is_caught_at_start_up(tmp_path, monkeyp
 
     monkeypatch.chdir(tmp_path)
     brand = tmp_path / "brand"
-    shutil.copytree(REPO / "templates" / "brand", brand)
+    shutil.copytree(REPO / "bulletin" / "templates" / "brand", brand)
     (brand / "fonts" / "OpenSans-Bold.ttf").unlink()
     (brand / "logo.svg").unlink()
     (tmp_path / "templates" / "en").mkdir(parents=True)
@@ -191,7 +191,7 @@ def test_a_missing_font_logo_or_template_is_caught_at_start_up(tmp_path, monkeyp
 
 
 def test_a_full_disk_leaves_the_previous_edition_and_says_so(site, monkeypatch, caplog):
-    import bulletin.tables
+    import bulletin.document.tables
 
     folder, recorder = site
     assert main(["build"]) == 0
@@ -202,10 +202,10 @@ def test_a_full_disk_leaves_the_previous_edition_and_says_so(site, monkeypatch, 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(edition.folder.parent / "tables.xlsx"))
 
-    monkeypatch.setattr(bulletin.tables, "write_tables", disk_full)
+    monkeypatch.setattr(bulletin.document.tables, "write_tables", disk_full)
     from bulletin.config import load_config
-    from bulletin.publish import alert_admin, publish
-    from bulletin.scheduler import JobOutcome, run_scheduler
+    from bulletin.delivery.publish import alert_admin, publish
+    from bulletin.delivery.scheduler import JobOutcome, run_scheduler
 
     config = load_config(folder / "bulletin.toml")
 
@@ -223,12 +223,12 @@ def test_a_full_disk_leaves_the_previous_edition_and_says_so(site, monkeypatch, 
 
 
 def test_the_cli_reports_a_full_disk_in_one_line(site, monkeypatch, capsys):
-    import bulletin.tables
+    import bulletin.document.tables
 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "output/2017Q1/ITC4/tables.xlsx")
 
-    monkeypatch.setattr(bulletin.tables, "write_tables", disk_full)
+    monkeypatch.setattr(bulletin.document.tables, "write_tables", disk_full)
     assert main(["build"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: cannot write output/2017Q1/ITC4/tables.xlsx: No space left on device"]

@@ -42,7 +42,7 @@ def test_later_quarter_does_not_change_the_shipped_ones(tmp_path):
 
 def test_national_scale_is_valid_data_for_every_territory(tmp_path):
     from bulletin import reference
-    from bulletin.data import load_dataset
+    from bulletin.data.trade import load_dataset
 
     out = tmp_path / "national"
     result = subprocess.run([sys.executable, str(SCRIPT), "--scale", "national", "--out", str(out),

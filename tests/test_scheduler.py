@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bulletin.config import ScheduleConfig
-from bulletin.scheduler import (JobOutcome, MAX_SLEEP_SECONDS, configure_logging, next_run_time, read_status,
+from bulletin.delivery.scheduler import (JobOutcome, MAX_SLEEP_SECONDS, configure_logging, next_run_time, read_status,
                                 run_job_once, run_scheduler)
 
 ROME = ZoneInfo("Europe/Rome")

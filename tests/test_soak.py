@@ -13,12 +13,12 @@ import tracemalloc
 import pytest
 from aiosmtpd.controller import Controller
 
-import bulletin.scheduler
-from bulletin.archive import all_editions, verify
+import bulletin.delivery.scheduler
+from bulletin.archive.store import all_editions, verify
 from bulletin.config import load_config
-from bulletin.data import shift_quarter
-from bulletin.publish import publish
-from bulletin.scheduler import JobOutcome, run_scheduler
+from bulletin.data.trade import shift_quarter
+from bulletin.delivery.publish import publish
+from bulletin.delivery.scheduler import JobOutcome, run_scheduler
 from conftest import HEADER, Recorder, free_port
 from test_publish import write_config
 
@@ -47,7 +47,7 @@ def release_day(quarter: str) -> dt.date:
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_four_years_of_daily_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(bulletin.scheduler, "MAX_SLEEP_SECONDS", 7 * 86400)  # the fake clock needs no naps
+    monkeypatch.setattr(bulletin.delivery.scheduler, "MAX_SLEEP_SECONDS", 7 * 86400)  # the fake clock needs no naps
     trade = tmp_path / "data" / "trade"
     trade.mkdir(parents=True)
     quarters = [shift_quarter("2013Q1", i) for i in range(20)]  # 2013Q1 .. 2017Q4

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import formatting as fmt
-from .errors import BulletinError
-from .reference import NATIONAL
+from bulletin.text import formatting as fmt
+from bulletin.errors import BulletinError
+from bulletin.reference import NATIONAL
 
 
 # The cover, the contents and the key figures: where a reader meets the headline figures, and

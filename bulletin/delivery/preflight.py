@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import tempfile
 
-from .brand import Templates, configured_brand
-from .config import Config
-from .errors import BulletinError
+from bulletin.brand import Templates, configured_brand
+from bulletin.config import Config
+from bulletin.errors import BulletinError
 
 TEMPLATES_PER_LANGUAGE = ("labels.toml", "narrative.toml", "names.toml", "mail.toml", "services.md", "methodology.md")
 
@@ -18,8 +18,8 @@ def run_checks(config: Config) -> list[str]:
     """Every problem found, one line each; empty when a run can go ahead."""
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-    from .data import load_dataset
-    from .mail import recipients_of
+    from bulletin.data.trade import load_dataset
+    from bulletin.delivery.mail import recipients_of
 
     problems: list[str] = []
     templates = Templates(config.paths.templates)

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import quote
 
-from . import formatting
-from .brand import Templates
-from .config import MailConfig
-from .errors import BulletinError, ConfigError
-from .files import write_atomically
-from .indicators import Indicators, RankedItem
+from bulletin.text import formatting
+from bulletin.brand import Templates
+from bulletin.config import MailConfig
+from bulletin.errors import BulletinError, ConfigError
+from bulletin.files import write_atomically
+from bulletin.indicators.compute import Indicators, RankedItem
 
 log = logging.getLogger(__name__)
 

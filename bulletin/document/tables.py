@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .indicators import Indicators
+from bulletin.indicators.compute import Indicators
 
 _COLUMNS = {
     "it": {"rank": "rango", "code": "codice", "name": "nome", "value_eur": "valore_eur", "previous_eur": "anno_prima_eur",

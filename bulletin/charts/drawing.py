@@ -33,9 +33,9 @@ from matplotlib.textpath import text_to_path  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from matplotlib.transforms import Affine2D, blended_transform_factory, offset_copy  # noqa: E402
 
-from .charts import (FONT_SIZE, MAX_HEIGHT_MM, MIN_HEIGHT_MM, MM, SMALL, TREND_HEIGHT_MM, WIDTH_MM,  # noqa: E402
+from bulletin.charts.specs import (FONT_SIZE, MAX_HEIGHT_MM, MIN_HEIGHT_MM, MM, SMALL, TREND_HEIGHT_MM, WIDTH_MM,  # noqa: E402
                      WORDS)
-from .formatting import number, quarter_label, share  # noqa: E402
+from bulletin.text.formatting import number, quarter_label, share  # noqa: E402
 
 
 def draw_chart(task: tuple) -> tuple[str, str, float, list[str]]:

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import reference
-from .errors import DataError, Problem
-from .files import write_atomically
+from bulletin import reference
+from bulletin.errors import DataError, Problem
+from bulletin.files import write_atomically
 
 if TYPE_CHECKING:
     import pyarrow as pa

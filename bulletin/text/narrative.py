@@ -28,11 +28,11 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 
-from . import reference
-from .brand import Templates
-from .errors import ConfigError
-from .formatting import money, number, pct, quarter_label, share
-from .indicators import Indicators, ProvinceFigures, RankedItem, _rank
+from bulletin import reference
+from bulletin.brand import Templates
+from bulletin.errors import ConfigError
+from bulletin.text.formatting import money, number, pct, quarter_label, share
+from bulletin.indicators.compute import Indicators, ProvinceFigures, RankedItem, _rank
 
 TOP_PRODUCTS = 5          # product groups named in the products section
 TOP_DESTINATIONS = 5      # countries named in the destinations section

@@ -11,19 +11,16 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
-from .archive import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder, latest_edition,
+from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder, latest_edition,
                       replace_last_delivery)
-from .brand import Templates
-from .config import Config
-from .data import Dataset, load_dataset, require_quarter
-from .faults import checkpoint, die_with_parent
-from .files import write_atomically
-from .pipeline import EditionContent, build_edition, edition_content
-
-if TYPE_CHECKING:
-    from .charts import ChartDrawer
+from bulletin.brand import Templates
+from bulletin.config import Config
+from bulletin.data.trade import Dataset, load_dataset, require_quarter
+from bulletin.faults import checkpoint, die_with_parent
+from bulletin.files import write_atomically
+from bulletin.pipeline import EditionContent, edition_content, ensure_edition
 
 log = logging.getLogger(__name__)
 
@@ -60,31 +57,12 @@ class EditionOutcome:
 
 def complete_quarters(dataset: Dataset, territory: str) -> list[str]:
     """Quarters with both flows for the territory and for Italy: the ones an edition can be made of."""
-    from .reference import NATIONAL
+    from bulletin.reference import NATIONAL
 
     trade = dataset.trade
     present = trade.groupby(["period", "territory"])["flow"].nunique()
     return [q for q in dataset.quarters
             if present.get((q, territory), 0) == 2 and present.get((q, NATIONAL), 0) == 2]
-
-
-def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
-                   rebuild: bool = False, drawer: ChartDrawer | None = None) -> tuple[ArchivedEdition, EditionContent, bool]:
-    """The archived edition for these figures: the existing one, or a new build (a new revision
-    if the figures changed after it was sent). Returns the edition, its content and whether it
-    was built. A build draws its charts with `drawer`, or in this process."""
-    content = edition_content(config, dataset, quarter, territory, lang)
-    latest = latest_edition(config.paths.output, quarter, territory, lang)
-    if latest is not None and latest.manifest.get("content_sha256") == content.digest and not (rebuild and not latest.sent):
-        return latest, content, False
-    if latest is None:
-        revision, revises = 1, None
-    elif latest.sent:
-        revision, revises = latest.revision + 1, latest.folder.name
-    else:  # never sent: rebuilt in place
-        revision, revises = latest.revision, latest.manifest.get("revises")
-    edition = build_edition(config, dataset, content, revision=revision, revises=revises, drawer=drawer)
-    return edition, content, True
 
 
 def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content: EditionContent | None,
@@ -96,8 +74,8 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
     next run does not send to those addresses again (the server may already have the message)
     but names them, so that a person can check and resend with `--force`.
     """
-    from .consistency import ConsistencyError, check_edition
-    from .mail import compose_message, edition_letter, new_message_id, recipients_of, send_message
+    from bulletin.indicators.consistency import ConsistencyError, check_edition
+    from bulletin.delivery.mail import compose_message, edition_letter, new_message_id, recipients_of, send_message
 
     outcome = EditionOutcome(edition.manifest["quarter"], edition.manifest["territory"], edition.manifest["language"],
                              edition.revision, str(edition.pdf), built=False)
@@ -143,8 +121,8 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
 
 def input_hashes(config: Config, dataset: Dataset, quarter: str) -> dict[str, str]:
     """The SHA-256 of every file an edition is made from, as its manifest records them."""
-    from .archive import sha256_of
-    from .pipeline import input_files
+    from bulletin.archive.store import sha256_of
+    from bulletin.pipeline import input_files
 
     return {str(path): sha256_of(path) for path in input_files(config, dataset, quarter)}
 
@@ -217,7 +195,7 @@ def alert_admin(config: Config, kind: str, summary: str) -> None:
     """Tell the administrator that a run failed; one message per failure kind (the scheduler decides)."""
     from email.message import EmailMessage
 
-    from .mail import new_message_id, send_message
+    from bulletin.delivery.mail import new_message_id, send_message
 
     if not config.mail.admin:
         return
@@ -233,7 +211,7 @@ def alert_admin(config: Config, kind: str, summary: str) -> None:
 def expand_territories(dataset: Dataset, requested: Sequence[str]) -> list[str]:
     """The territories to publish; "all" adds, for each requested region (or each region in the
     data when none is named), the region itself and every one of its provinces present in the data."""
-    from .reference import TERRITORIES, provinces_of
+    from bulletin.reference import TERRITORIES, provinces_of
 
     named = [code for code in requested if code != "all"]
     if "all" not in requested:
@@ -299,7 +277,7 @@ def build_editions(config: Config, dataset: Dataset, quarter: str, territories: 
 def _build_one(key: tuple[str, str]) -> BuildResult:
     import time
 
-    from .errors import BulletinError
+    from bulletin.errors import BulletinError
 
     config, dataset, quarter = _SHARED["config"], _SHARED["dataset"], _SHARED["quarter"]
     territory, lang = key

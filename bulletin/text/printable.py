@@ -9,7 +9,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import DataError, Problem
+from bulletin.errors import DataError, Problem
 
 
 @lru_cache(maxsize=8)

@@ -33,8 +33,8 @@ from zoneinfo import ZoneInfo
 
 import schedule
 
-from .config import ScheduleConfig
-from .files import write_atomically
+from bulletin.config import ScheduleConfig
+from bulletin.files import write_atomically
 
 log = logging.getLogger(__name__)
 

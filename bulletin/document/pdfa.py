@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pikepdf
 
-from .document import DocumentInfo, chart_xobject_name
+from bulletin.document.compose import DocumentInfo, chart_xobject_name
 
 CHART_XOBJECT_PREFIX = chart_xobject_name("")
 

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
-from . import reference
-from .data import quarter_sort_key, shift_quarter
+from bulletin import reference
+from bulletin.data.trade import quarter_sort_key, shift_quarter
 
 TREND_QUARTERS = 12
 

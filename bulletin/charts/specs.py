@@ -34,13 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import reference
-from .brand import Brand
-from .faults import die_with_parent, resume_garbage_collector
-from .formatting import millions, number, pct, quarter_label, share
+from bulletin import reference
+from bulletin.brand import Brand
+from bulletin.faults import die_with_parent, resume_garbage_collector
+from bulletin.text.formatting import millions, number, pct, quarter_label, share
 
 if TYPE_CHECKING:
-    from .indicators import Indicators
+    from bulletin.indicators.compute import Indicators
 
 MM = 72.0 / 25.4          # points per millimetre
 WIDTH_MM = 170.0          # the text frame of an A4 page with 20 mm margins
@@ -196,7 +196,7 @@ class ChartJob:
                  tasks: list[tuple], drawer: ChartDrawer | None):
         self._files, self._drawer = files, drawer
         if drawer is None:  # drawn here and now: the sizes are those drawn, nothing to measure
-            from .chart_drawing import draw_chart
+            from bulletin.charts.drawing import draw_chart
 
             self._results, self._futures = [draw_chart(task) for task in tasks], []
             drawn_mm = {name: height_mm for name, _, height_mm, _ in self._results}
@@ -253,7 +253,7 @@ def _start_worker(claims) -> None:
 
 
 def _warm_up(style: dict) -> None:
-    from .chart_drawing import warm_up
+    from bulletin.charts.drawing import warm_up
 
     warm_up(style)
     resume_garbage_collector()  # matplotlib is loaded: collect only what the charts make
@@ -261,7 +261,7 @@ def _warm_up(style: dict) -> None:
 
 def _measure(specs: list[tuple[str, dict]], style: dict, lang: str) -> list[float]:
     """Each chart's height in points, computed as the drawing computes it."""
-    from .chart_drawing import planned_height
+    from bulletin.charts.drawing import planned_height
 
     return [planned_height(spec, style, lang) for _, spec in specs]
 
@@ -283,7 +283,7 @@ def _draw_with_twins(tasks: list[tuple]) -> list[tuple]:
 
 
 def _draw_claimed(tasks: list[tuple]) -> list[tuple]:
-    from .chart_drawing import draw_chart
+    from bulletin.charts.drawing import draw_chart
 
     results = []
     while (index := _claim(_WORKER["claims"])) is not None:

@@ -27,12 +27,12 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, NextPageTemplate,
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
-from . import formatting as fmt
-from .brand import Brand
-from .charts import TOP_PARTNERS, Chart
-from .indicators import Indicators, RankedItem
-from .markup import Block
-from .narrative import Narrative, territory_phrase
+from bulletin.text import formatting as fmt
+from bulletin.brand import Brand
+from bulletin.charts.specs import TOP_PARTNERS, Chart
+from bulletin.indicators.compute import Indicators, RankedItem
+from bulletin.text.markup import Block
+from bulletin.text.narrative import Narrative, territory_phrase
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
@@ -42,7 +42,7 @@ PDF_LANGUAGES = {"it": "it-IT", "en": "en-GB"}
 
 
 @dataclass(frozen=True)
-class Edition:
+class Masthead:
     """What identifies one edition on its cover and in its metadata."""
 
     quarter: str
@@ -60,7 +60,7 @@ class DocumentInputs:
     charts: dict[str, Chart]
     labels: dict[str, str]
     brand: Brand
-    edition: Edition
+    edition: Masthead
     notes: list[Block] | None
     services_text: list[Block]
     methodology: list[Block]

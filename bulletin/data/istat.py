@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import reference
-from .data import describe_parser_error, one_line
-from .errors import ConfigError, DataError, Problem
+from bulletin import reference
+from bulletin.data.trade import describe_parser_error, one_line
+from bulletin.errors import ConfigError, DataError, Problem
 
 CANONICAL_COLUMNS = ["period", "flow", "territory", "product", "partner", "value_eur"]
 CANONICAL_KEY = CANONICAL_COLUMNS[:-1]

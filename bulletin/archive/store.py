@@ -13,16 +13,20 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from . import reference
-from .files import write_atomically
-from .errors import BulletinError
-from .faults import checkpoint
+from bulletin import reference
+from bulletin.files import write_atomically
+from bulletin.errors import BulletinError
+from bulletin.faults import checkpoint
+from bulletin.files import usual_mode
 
 MANIFEST = "manifest.json"
 PDF_PREFIX = {"it": "bollettino-hitech", "en": "hitech-bulletin"}
@@ -132,6 +136,22 @@ def all_editions(output: Path) -> list[ArchivedEdition]:
             found.append(read_edition(manifest.parent))
     return sorted(found, key=lambda e: (e.manifest["quarter"], e.manifest["territory"], e.manifest["language"],
                                         e.revision))
+
+
+@contextmanager
+def edition_workspace(final: Path) -> Iterator[Path]:
+    """A temporary folder beside `final` to build an edition in, moved into place when the block
+    ends without error and removed otherwise. Call only while holding the edition's lock."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned_builds(final)
+    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
+    work.chmod(usual_mode(folder=True))
+    try:
+        yield work
+        store_edition(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
 
 
 def store_edition(work: Path, final: Path) -> None:
