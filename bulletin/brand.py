@@ -1,6 +1,6 @@
-"""The brand (organisation, colours, fonts, logo) and the ordered search path for text templates.
+"""The brand: organisation, colours, fonts and logo.
 
-Both are data a customer edits without touching code: the user's own folders are searched
+It is data a customer edits without touching code: the user's own folders are searched
 before the ones shipped with the package, and nothing outside those folders can be read.
 """
 from __future__ import annotations
@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bulletin.errors import ConfigError
+from bulletin.templates import Templates
 
 if TYPE_CHECKING:
     from bulletin.config import Config
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONT_STYLES = ("regular", "bold", "italic", "bold_italic")
 COLOUR_NAMES = ("primary", "secondary", "accent", "text", "muted", "rule", "tint", "positive", "negative")
 
@@ -97,30 +97,3 @@ def _inside(folder: Path, relative: str, option: str, errors: list[str]) -> Path
 def _is_colour(value) -> bool:
     return (isinstance(value, str) and len(value) == 7 and value.startswith("#")
             and all(c in "0123456789abcdefABCDEF" for c in value[1:]))
-
-
-class Templates:
-    """Text templates looked up in the user's folder first, then in the shipped one."""
-
-    def __init__(self, user_folder: Path | None):
-        folders = [user_folder, SHIPPED_TEMPLATES]
-        self.folders = [f.resolve() for f in folders if f is not None and f.is_dir()]
-        self.folders = list(dict.fromkeys(self.folders))
-
-    def find(self, name: str) -> Path:
-        for folder in self.folders:
-            candidate = (folder / name).resolve()
-            if not candidate.is_relative_to(folder):
-                raise ConfigError(f"template {name!r} points outside the template folders")
-            if candidate.is_file():
-                return candidate
-        raise ConfigError(f"template {name!r} not found in {', '.join(map(str, self.folders))}")
-
-    def read(self, name: str) -> str:
-        return self.find(name).read_text(encoding="utf-8")
-
-    def read_toml(self, name: str) -> dict:
-        try:
-            return tomllib.loads(self.read(name))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"template {self.find(name)} is not valid TOML: {exc}") from None

@@ -19,7 +19,8 @@ from pathlib import Path
 from bulletin import __version__
 from bulletin.archive.store import (ArchivedEdition, edition_folder, edition_workspace, latest_edition,
                                     output_hashes, pdf_name, read_edition, sha256_of, write_manifest)
-from bulletin.brand import Templates, configured_brand
+from bulletin.brand import configured_brand
+from bulletin.templates import Templates
 from bulletin.charts import chart_specs, chart_style, draw_charts
 from bulletin.config import Config
 from bulletin.data.trade import Dataset

@@ -11,7 +11,8 @@ import pytest
 
 from bulletin.charts import drawing as chart_drawing
 from bulletin.charts import specs as charts_module
-from bulletin.brand import SHIPPED_TEMPLATES, load_brand
+from bulletin.brand import load_brand
+from bulletin.templates import SHIPPED_TEMPLATES
 from bulletin.charts.drawing import luminance
 from bulletin.charts.specs import CHART_NAMES, MM, WIDTH_MM, ChartDrawer, render_charts, start_charts
 from bulletin.data.trade import load_dataset

@@ -92,7 +92,7 @@ def test_change_pct(now, before, expected):
 
 
 def test_services_can_be_named_in_the_edition_language_without_touching_the_figures(sample, tmp_path):
-    from bulletin.brand import Templates
+    from bulletin.templates import Templates
     from bulletin.errors import ConfigError
     from bulletin.pipeline import service_names
 

@@ -26,7 +26,7 @@ from aiosmtpd.smtp import AuthResult
 from reportlab.pdfgen import canvas
 
 from bulletin.text import formatting
-from bulletin.brand import SHIPPED_TEMPLATES, Templates
+from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.config import MailConfig
 from bulletin.delivery.mail import (TEMPLATE_KEYS, MailError, compose_message, edition_letter, new_message_id,
                            recipients_of, send_message)

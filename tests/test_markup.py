@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
-from bulletin.brand import SHIPPED_TEMPLATES
+from bulletin.templates import SHIPPED_TEMPLATES
 from bulletin.text.markup import Block, inline, markdown_blocks
 
 STYLE = getSampleStyleSheet()["Normal"]

@@ -11,7 +11,7 @@ import pytest
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
-from bulletin.brand import SHIPPED_TEMPLATES, Templates
+from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.data.trade import load_dataset, trade_files
 from bulletin.errors import ConfigError
 from bulletin.text.formatting import money, pct, share

@@ -273,7 +273,7 @@ def test_a_service_renamed_to_text_the_font_cannot_print_is_refused_naming_the_n
 
 
 def test_templates_cannot_reach_outside_their_folders(tmp_path):
-    from bulletin.brand import Templates
+    from bulletin.templates import Templates
     from bulletin.errors import ConfigError
 
     (tmp_path / "templates").mkdir()

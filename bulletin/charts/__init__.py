@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bulletin.brand import Templates
+from bulletin.templates import Templates
 from bulletin.charts.specs import CHART_NAMES, Chart, _specs, chart_style
 from bulletin.indicators.compute import Indicators
 

@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 from urllib.parse import quote
 
 from bulletin.text import formatting
-from bulletin.brand import Templates
+from bulletin.templates import Templates
 from bulletin.config import MailConfig
 from bulletin.errors import BulletinError, ConfigError
 from bulletin.files import write_atomically

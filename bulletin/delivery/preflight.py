@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import tempfile
 
-from bulletin.brand import Templates, configured_brand
+from bulletin.brand import configured_brand
+from bulletin.templates import Templates
 from bulletin.config import Config
 from bulletin.errors import BulletinError
 

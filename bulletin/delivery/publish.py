@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder, latest_edition,
                       replace_last_delivery)
-from bulletin.brand import Templates
+from bulletin.templates import Templates
 from bulletin.config import Config
 from bulletin.data.trade import Dataset, load_dataset, require_quarter
 from bulletin.faults import checkpoint, die_with_parent

@@ -29,6 +29,7 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
 
 from bulletin.text import formatting as fmt
 from bulletin.brand import Brand
+
 from bulletin.charts.specs import TOP_PARTNERS, Chart
 from bulletin.indicators.compute import Indicators, RankedItem
 from bulletin.text.markup import Block

@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 
 from bulletin import reference
-from bulletin.brand import Templates
+from bulletin.templates import Templates
 from bulletin.errors import ConfigError
 from bulletin.text.formatting import money, number, pct, quarter_label, share
 from bulletin.indicators.compute import Indicators, ProvinceFigures, RankedItem, _rank
