@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bulletin import __version__
 from bulletin.config import Config, load_config
-from bulletin.errors import BulletinError, DataError
+from bulletin.errors import BulletinError, DataError, DeliveryPending
 
 log = logging.getLogger("bulletin")
 
@@ -21,10 +21,26 @@ EPILOG = """examples:
 """
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="configuration file (default: ./bulletin.toml if present)")
-    parser.add_argument("--data", type=Path, help="data folder (default: paths.data in the configuration, or ./data)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
+def _command(commands, name: str, run, help: str, description: str, examples: list[str],
+             common: bool = True, archive: bool = True) -> argparse.ArgumentParser:
+    """One sub-command with its help, examples and the options every command shares."""
+    parser = commands.add_parser(name, help=help, description=description,
+                                 epilog="example" + ("s" if len(examples) > 1 else "") + ":\n  " + "\n  ".join(examples),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    if common:
+        parser.add_argument("--config", type=Path, help="configuration file (default: ./bulletin.toml if present)")
+        parser.add_argument("--data", type=Path, help="data folder (default: paths.data in the configuration, or ./data)")
+        parser.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
+    if common and archive:
+        parser.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _edition_options(parser: argparse.ArgumentParser, quarter_default: str) -> None:
+    parser.add_argument("--quarter", help=f"quarter like 2017Q1 (default: {quarter_default})")
+    parser.add_argument("--territory", help="NUTS code (default: the first in edition.territories)")
+    parser.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,125 +50,85 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    init = _command(commands, "init", _run_init,
+                    "write a working folder with the sample data, in which `bulletin build` works",
+                    "Write DIR/bulletin.toml (every option with its default, commented out), the sample data "
+                    "in DIR/data/, DIR/data/notes/ for the editor's comments and DIR/templates/, where a file "
+                    "replaces the shipped one of the same name. DIR must be new or empty.",
+                    ["bulletin init work && cd work && bulletin build"], common=False)
+    init.add_argument("folder", type=Path, metavar="DIR", help="the folder to create")
+
     data = commands.add_parser("data", help="check or import trade data",
                                description="Check the data folder or import ISTAT downloads into it.")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    check = data_commands.add_parser(
-        "check", help="validate every data file and list all problems",
-        description="Validate data/trade/*.csv[.gz] and data/services.csv; print every problem as "
-                    "FILE:ROW: column 'x': what is wrong (got 'value'); exit 2 if any.",
-        epilog="example:\n  bulletin data check --data data", formatter_class=argparse.RawDescriptionHelpFormatter)
-    _common(check)
-    check.set_defaults(run=_run_data_check)
-    importer = data_commands.add_parser(
-        "import", help="convert ISTAT SDMX-CSV downloads into the canonical files",
-        description="Convert ISTAT foreign-trade downloads (SDMX-CSV, dataflow 139_176) into "
-                    "data/trade/<quarter>.csv.gz, merging with what is there: a newer value for the "
-                    "same key replaces the older. Nothing is written if any file has a problem.",
-        epilog="example:\n  bulletin data import downloads/istat-2017Q2.csv --unit eur",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _command(data_commands, "check", _run_data_check, "validate every data file and list all problems",
+             "Validate data/trade/*.csv[.gz] and data/services.csv; print every problem as "
+             "FILE:ROW: column 'x': what is wrong (got 'value'); exit 2 if any.",
+             ["bulletin data check --data data"], archive=False)
+    importer = _command(
+        data_commands, "import", _run_data_import, "convert ISTAT SDMX-CSV downloads into the canonical files",
+        "Convert ISTAT foreign-trade downloads (SDMX-CSV, dataflow 139_176) into data/trade/<quarter>.csv.gz, "
+        "merging with what is there: a newer value for the same key replaces the older. Nothing is written "
+        "if any file has a problem.", ["bulletin data import downloads/istat-2017Q2.csv --unit eur"], archive=False)
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE", help="SDMX-CSV files from ISTAT")
     importer.add_argument("--unit", choices=["eur", "thousand", "million"],
                           help="unit of OBS_VALUE when the files have no UNIT_MULT column")
-    _common(importer)
-    importer.set_defaults(run=_run_data_import)
 
-    indicators = commands.add_parser(
-        "indicators", help="print the quarter's indicators as JSON",
-        description="Compute every figure of the bulletin for a quarter and territory and print it as JSON.",
-        epilog="example:\n  bulletin indicators --quarter 2017Q1 --territory ITC4 > indicators.json",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    indicators = _command(
+        commands, "indicators", _run_indicators, "print the quarter's indicators as JSON",
+        "Compute every figure of the bulletin for a quarter and territory and print it as JSON.",
+        ["bulletin indicators --quarter 2017Q1 --territory ITC4 > indicators.json"], archive=False)
     indicators.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest in the data)")
     indicators.add_argument("--territory", default="ITC4", help="NUTS code (default: ITC4, Lombardia)")
-    _common(indicators)
-    indicators.set_defaults(run=_run_indicators)
-    build = commands.add_parser(
-        "build", help="compose the quarterly bulletin PDF",
-        description="Compute the indicators, draw the charts and compose the bulletin PDF into the "
-                    "archive, <output>/<quarter>/<territory>/<lang>-r<revision>/, with its charts, tables, "
-                    "indicators.json and manifest.json. Unchanged figures build nothing; figures that "
-                    "changed after the edition was sent make a new revision. With no options: the latest "
-                    "quarter in the data, Lombardia, in Italian.",
-        epilog="examples:\n  bulletin build\n  bulletin build --quarter 2017Q1 --territory ITC4 --lang en --out /srv/bulletin\n"
-               "  bulletin build --territory all",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    build.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest in the data)")
-    build.add_argument("--territory", help="NUTS code, or 'all' for the region and each of its provinces "
-                                           "(default: the first in edition.territories, ITC4)")
+
+    build = _command(
+        commands, "build", _run_build, "compose the quarterly bulletin PDF",
+        "Compute the indicators, draw the charts and compose the bulletin PDF into the archive, "
+        "<output>/<quarter>/<territory>/<lang>-r<revision>/, with its charts, tables, indicators.json and "
+        "manifest.json. Unchanged figures build nothing; figures that changed after the edition was sent make "
+        "a new revision. With no options: the latest quarter in the data, Lombardia, in Italian. "
+        "--territory all: the region and each of its provinces (or every territory in the data).",
+        ["bulletin build", "bulletin build --quarter 2017Q1 --territory ITC4 --lang en --out /srv/bulletin",
+         "bulletin build --territory all"])
+    _edition_options(build, "the latest in the data")
     build.add_argument("--workers", type=int, help="processes for --territory all (default: all cores)")
-    build.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages, it)")
-    build.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
     build.add_argument("--rebuild", action="store_true",
                        help="rebuild an edition that was not sent yet even if its figures are unchanged")
-    _common(build)
-    build.set_defaults(run=_run_build)
 
-    archive = commands.add_parser(
-        "archive", help="list the archived editions, or verify them",
-        description="List every edition in the archive, or (verify) re-hash every file against its manifest "
-                    "and report any file that is missing or changed; exit 1 if any.",
-        epilog="examples:\n  bulletin archive\n  bulletin archive verify", formatter_class=argparse.RawDescriptionHelpFormatter)
+    archive = _command(
+        commands, "archive", _run_archive, "list the archived editions, or verify them",
+        "List every edition in the archive, or (verify) re-hash every file against its manifest and report "
+        "any file that is missing or changed; exit 1 if any.", ["bulletin archive", "bulletin archive verify"])
     archive.add_argument("action", nargs="?", choices=["list", "verify"], default="list")
-    archive.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
-    _common(archive)
-    archive.set_defaults(run=_run_archive)
 
-    send = commands.add_parser(
-        "send", help="mail an edition to the distribution list",
-        description="Mail the archived edition (building it first if it is missing) to the addresses of the "
-                    "distribution list that have not received it yet. The SMTP password comes only from "
-                    "BULLETIN_SMTP_PASSWORD. Without [mail] smtp_host, messages are written to <output>/outbox/.",
-        epilog="examples:\n  bulletin send --dry-run\n  bulletin send --quarter 2017Q1 --to someone@example.org --force",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    send.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest complete quarter)")
-    send.add_argument("--territory", help="NUTS code (default: the first in edition.territories)")
-    send.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages)")
+    send = _command(
+        commands, "send", _run_send, "mail an edition to the distribution list",
+        "Mail the archived edition (building it first if it is missing) to the addresses of the distribution "
+        "list that have not received it yet. The SMTP password comes only from BULLETIN_SMTP_PASSWORD. "
+        "Without [mail] smtp_host, messages are written to <output>/outbox/.",
+        ["bulletin send --dry-run", "bulletin send --quarter 2017Q1 --to someone@example.org --force"])
+    _edition_options(send, "the latest complete quarter")
     send.add_argument("--to", nargs="+", metavar="ADDR", help="send to these addresses instead of the list")
     send.add_argument("--dry-run", action="store_true", help="say who would receive it, send nothing")
     send.add_argument("--force", action="store_true", help="send even to addresses that already received it")
-    send.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
-    _common(send)
-    send.set_defaults(run=_run_send)
 
-    publish = commands.add_parser(
-        "publish", help="run the publishing job once (for cron, systemd or by hand)",
-        description="For each configured territory and language: find the newest complete quarter, build and "
-                    "archive it if needed, and mail it to whoever has not received it. Safe to run any number "
-                    "of times.", epilog="example:\n  bulletin publish --config /etc/bulletin/bulletin.toml",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    publish.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
-    _common(publish)
-    publish.set_defaults(run=_run_publish)
-
-    scheduler = commands.add_parser(
-        "schedule", help="run the publishing job every day, in the foreground",
-        description="Run the publishing job at once (catching up on anything due), then every day at "
-                    "schedule.at in schedule.timezone. Logs to stderr and output/logs/bulletin.log; stops "
-                    "cleanly on SIGTERM or Ctrl-C.", epilog="example:\n  bulletin schedule --config bulletin.toml",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _command(commands, "publish", _run_publish, "run the publishing job once (for cron, systemd or by hand)",
+             "For each configured territory and language: find the newest complete quarter, build and archive "
+             "it if needed, and mail it to whoever has not received it. Safe to run any number of times.",
+             ["bulletin publish --config /etc/bulletin/bulletin.toml"])
+    scheduler = _command(
+        commands, "schedule", _run_schedule, "run the publishing job every day, in the foreground",
+        "Run the publishing job at once (catching up on anything due), then every day at schedule.at in "
+        "schedule.timezone. Logs to stderr and output/logs/bulletin.log; stops cleanly on SIGTERM or Ctrl-C.",
+        ["bulletin schedule --config bulletin.toml"])
     scheduler.add_argument("--once", action="store_true", help="run the job once through the scheduler and exit")
-    scheduler.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
-    _common(scheduler)
-    scheduler.set_defaults(run=_run_schedule)
-
-    check = commands.add_parser(
-        "check", help="check fonts, logo, templates, data, archive and mail settings before a run",
-        description="Check everything a run needs — brand fonts and logo, every template of every configured "
-                    "language, the data, that the archive is writable, the recipients — and list every "
-                    "problem; exit 2 if any. `bulletin schedule` runs this first.",
-        epilog="example:\n  bulletin check --config /etc/bulletin/bulletin.toml",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
-    _common(check)
-    check.set_defaults(run=_run_check)
-
-    status = commands.add_parser(
-        "status", help="when the scheduler last ran, with what result, and when it runs next",
-        description="Print the scheduler's heartbeat: last run, result, next run.",
-        epilog="example:\n  bulletin status", formatter_class=argparse.RawDescriptionHelpFormatter)
-    status.add_argument("--out", type=Path, help="archive folder (default: paths.output, ./output)")
-    _common(status)
-    status.set_defaults(run=_run_status)
+    _command(commands, "check", _run_check,
+             "check fonts, logo, templates, data, archive and mail settings before a run",
+             "Check everything a run needs — brand fonts and logo, every template of every configured language, "
+             "the data, that the archive is writable, the recipients — and list every problem; exit 2 if any. "
+             "`bulletin schedule` runs this first.", ["bulletin check --config /etc/bulletin/bulletin.toml"])
+    _command(commands, "status", _run_status, "when the scheduler last ran, with what result, and when it runs next",
+             "Print the scheduler's heartbeat: last run, result, next run.", ["bulletin status"])
     return parser
 
 
@@ -170,6 +146,15 @@ def _dataset_and_quarter(config: Config, quarter: str | None):
     quarter = quarter or latest_quarter(dataset.trade)
     require_quarter(dataset, quarter, config.paths.data)
     return dataset, quarter
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from bulletin.workspace import init_workspace
+
+    init_workspace(args.folder)
+    print(f"wrote {args.folder}: bulletin.toml, data/ with the sample, data/notes/, templates/\n"
+          f"next: cd {args.folder} && bulletin build")
+    return 0
 
 
 def _run_data_check(args: argparse.Namespace) -> int:
@@ -355,10 +340,6 @@ def _run_schedule(args: argparse.Namespace) -> int:
 
     return run_scheduler(job, config.schedule, config.paths.output / "logs",
                          alert=lambda kind, summary: alert_admin(config, kind, summary), once=args.once)
-
-
-class DeliveryPending(BulletinError):
-    """Some recipients could not be reached yet; the next run tries again."""
 
 
 def _run_check(args: argparse.Namespace) -> int:

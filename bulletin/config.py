@@ -2,14 +2,20 @@
 
 It is loaded once by the command line and passed to every stage. Every problem in the file is
 collected and reported at once, naming the option. Secrets (the SMTP password) come only from
-the environment and never appear in `repr`, logs or files.
+the environment and never appear in `repr`, logs or files. Each option is described once, in the
+docstring under its field; the commented `bulletin.toml` that `bulletin init` writes (and
+bulletin.example.toml) is generated from those descriptions.
 """
 from __future__ import annotations
 
+import ast
+import inspect
+import json
 import os
 import re
+import sys
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,12 +30,14 @@ SECURITY_MODES = ("starttls", "ssl", "none")
 
 @dataclass(frozen=True)
 class PathsConfig:
+    """Where the data, the archive and the templates are."""
+
     data: Path = Path("data")
     """Folder with `trade/*.csv[.gz]`, `services.csv` and `notes/`."""
     output: Path = Path("output")
     """The archive: one folder per edition."""
     templates: Path = Path("templates")
-    """Text templates and the default brand; a user's folder is searched before the shipped one."""
+    """Your templates: a file here (`it/narrative.toml`, `brand/logo.svg`) replaces the shipped one."""
     brand: Path | None = None
     """A brand folder with `brand.toml`; default: `brand/` found on the template search path."""
     notes: Path | None = None
@@ -38,14 +46,18 @@ class PathsConfig:
 
 @dataclass(frozen=True)
 class EditionConfig:
+    """Which editions `bulletin build` and `bulletin publish` make."""
+
     territories: tuple[str, ...] = ("ITC4",)
-    """Territories to publish, NUTS codes."""
+    """Territories to publish, NUTS codes; "all" adds each region with its provinces."""
     languages: tuple[str, ...] = ("it",)
     """Languages of each edition: it, en."""
 
 
 @dataclass(frozen=True)
 class MailConfig:
+    """How `bulletin send` and `bulletin publish` mail an edition to the distribution list."""
+
     sender: str = "Ufficio Studi <studi@example.org>"
     """From: address."""
     reply_to: str = ""
@@ -79,6 +91,8 @@ class MailConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
+    """When `bulletin schedule` runs the publishing job."""
+
     at: str = "07:00"
     """Time of the daily run, HH:MM."""
     timezone: str = "Europe/Rome"
@@ -101,7 +115,14 @@ class Config:
         return self.paths.notes or self.paths.data / "notes"
 
 
-_SECTIONS = {"paths": PathsConfig, "edition": EditionConfig, "mail": MailConfig, "schedule": ScheduleConfig}
+# The tables of bulletin.toml, in the order the commented file lists them.
+SECTIONS = {"paths": PathsConfig, "edition": EditionConfig, "mail": MailConfig, "schedule": ScheduleConfig}
+_ENVIRONMENT_ONLY = {"password"}  # never read from a file or a flag, never written to one
+
+
+def file_options(section: type) -> list[Field]:
+    """The options of a section that `bulletin.toml` may set."""
+    return [f for f in fields(section) if f.name not in _ENVIRONMENT_ONLY]
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
@@ -112,7 +133,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
     errors: list[str] = []
     if path is None and (cwd / CONFIG_FILE_NAME).exists():
         path = cwd / CONFIG_FILE_NAME
-    values: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    values: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     base = cwd
     if path is not None:
         base = path.resolve().parent
@@ -120,8 +141,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
     for dotted, value in (overrides or {}).items():
         if value is not None:
             section, key = dotted.split(".", 1)
-            values[section][key] = value
-    sections = {name: _build_section(name, cls, values[name], base, errors) for name, cls in _SECTIONS.items()}
+            # A path on the command line is relative to where the command runs, not to the file.
+            values[section][key] = cwd / value if isinstance(value, Path) else value
+    sections = {name: _build_section(name, cls, values[name], base, errors) for name, cls in SECTIONS.items()}
     if env.get(PASSWORD_VARIABLE):
         sections["mail"] = replace(sections["mail"], password=env[PASSWORD_VARIABLE])
     config = Config(**sections, source=path)
@@ -142,8 +164,8 @@ def _read_file(path: Path, values: dict[str, dict[str, Any]], errors: list[str])
         errors.append(f"config file {path} is not valid TOML: {exc}")
         return
     for section, table in document.items():
-        if section not in _SECTIONS:
-            errors.append(f"Config section '{section}': unknown (expected one of {', '.join(_SECTIONS)})")
+        if section not in SECTIONS:
+            errors.append(f"Config section '{section}': unknown (expected one of {', '.join(SECTIONS)})")
         elif not isinstance(table, dict):
             errors.append(f"Config section '{section}': must be a table")
         else:
@@ -151,7 +173,7 @@ def _read_file(path: Path, values: dict[str, dict[str, Any]], errors: list[str])
 
 
 def _build_section(name: str, cls, raw: dict[str, Any], base: Path, errors: list[str]):
-    known = {f.name: f for f in fields(cls) if f.name != "password"}
+    known = {f.name: f for f in file_options(cls)}
     kwargs = {}
     for key, value in raw.items():
         option = f"{name}.{key}"
@@ -220,3 +242,61 @@ def _validate(config: Config) -> list[str]:
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(f"Config value 'schedule.timezone': unknown time zone {config.schedule.timezone!r}")
     return errors
+
+
+def option_docs() -> dict[str, str]:
+    """{"section": ..., "section.option": ...}: the docstrings of the sections and options above.
+
+    Read from the source, so that the descriptions stay where a reader of the code sees them and
+    the file a user reads cannot disagree with the code that reads it.
+    """
+    names = {cls.__name__: name for name, cls in SECTIONS.items()}
+    docs = {}
+    for node in ast.parse(inspect.getsource(sys.modules[__name__])).body:
+        if not (isinstance(node, ast.ClassDef) and node.name in names):
+            continue
+        section = names[node.name]
+        docs[section] = ast.get_docstring(node) or ""
+        for statement, following in zip(node.body, node.body[1:]):
+            if (isinstance(statement, ast.AnnAssign) and isinstance(following, ast.Expr)
+                    and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)):
+                docs[f"{section}.{statement.target.id}"] = inspect.cleandoc(following.value.value)
+    return docs
+
+
+CONFIG_FILE_HEADER = """\
+# The settings of `bulletin` in this folder (a command's `--config FILE` reads another file).
+# Every option is listed with its default, commented out: uncomment a line to change it.
+# Relative paths are relative to this file. Settings are read as: defaults, this file, the
+# environment (the SMTP password only from BULLETIN_SMTP_PASSWORD), command-line flags.
+"""
+
+
+def commented_config() -> str:
+    """The text of a `bulletin.toml` that lists every option with its default and description."""
+    docs = option_docs()
+    lines = [CONFIG_FILE_HEADER]
+    for name, section in SECTIONS.items():
+        lines += [*_comment(docs[name]), f"[{name}]", ""]
+        for option in file_options(section):
+            default = getattr(section(), option.name)
+            # TOML has no null: an option that is unset by default shows where its value goes.
+            value = '"PATH"' if default is None else _toml_value(default)
+            lines += [*_comment(docs[f"{name}.{option.name}"]), f"# {option.name} = {value}", ""]
+    return "\n".join(lines)
+
+
+def _comment(text: str) -> list[str]:
+    return [f"# {line}".rstrip() for line in text.splitlines()]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
+    if isinstance(value, Path):
+        value = value.as_posix()
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string

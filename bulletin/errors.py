@@ -56,3 +56,21 @@ class ConfigError(BulletinError):
     """The configuration is wrong; names every offending option at once."""
 
     exit_code = 2
+
+
+class ArchiveError(BulletinError):
+    """The archive cannot be written as asked (locked, or an edition that must not change)."""
+
+
+class DeliveryPending(BulletinError):
+    """Some recipients could not be reached yet; the next run tries again."""
+
+
+class MailError(BulletinError):
+    """The mail configuration cannot work (a bad address list, a rejected login): retrying will not help."""
+
+    exit_code = 2
+
+
+class ConsistencyError(BulletinError):
+    """An edition's figures do not match the data: it must not be sent."""

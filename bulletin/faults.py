@@ -1,14 +1,16 @@
-"""The life of the processes: named points where the reliability tests kill them, workers that
-die with their parent, and the garbage collector of a short-lived command.
+"""The life of the processes: named points where the reliability tests kill them, and workers
+that die with their parent.
 
 `BULLETIN_KILL_AT=<point>` makes the process kill itself (SIGKILL, no clean-up) on reaching that
 point. Unset, as in every real run, a checkpoint does nothing.
 """
 from __future__ import annotations
 
-import gc
+import ctypes
+import ctypes.util
 import os
 import signal
+import sys
 
 VARIABLE = "BULLETIN_KILL_AT"
 
@@ -24,10 +26,6 @@ def die_with_parent() -> None:
     Without it, the workers of a killed build wait forever on their task queue, holding the
     edition lock they inherited with the parent's memory (Linux only; elsewhere a no-op).
     """
-    import ctypes
-    import ctypes.util
-    import sys
-
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -37,15 +35,3 @@ def die_with_parent() -> None:
     PR_SET_PDEATHSIG = 1
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
-
-def resume_garbage_collector() -> None:
-    """Turn the cyclic garbage collector back on, leaving out of its sight all that lives now.
-
-    The console command starts with it off (see `cli.entry`): while pandas, matplotlib and the
-    data fill the heap with objects that live to the end, its walks over them cost a tenth of a
-    build and free nothing. What a build makes afterwards, figures and documents, is collected
-    as usual. A no-op where the collector is on, as in the tests.
-    """
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()

@@ -24,9 +24,7 @@ from bulletin.templates import Templates
 from bulletin.charts import chart_specs, chart_style, draw_charts
 from bulletin.config import Config
 from bulletin.data.trade import Dataset
-from bulletin.document.compose import DocumentInputs, Masthead, compose_pdf
-from bulletin.document.pdfa import make_archival
-from bulletin.document.tables import edition_tables, write_tables
+from bulletin.document import DocumentInputs, Masthead, compose_pdf, edition_tables, make_archival, write_tables
 from bulletin.errors import ConfigError
 from bulletin.faults import checkpoint
 from bulletin.indicators.compute import Indicators, compute_indicators
@@ -96,7 +94,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
         masthead = Masthead(quarter=quarter, territory=territory, lang=lang, revision=revision,
                             number=dataset.quarters.index(quarter) + 1, published=built_at.date())
         inputs = DocumentInputs(
-            indicators=indicators, narrative=narrative, charts=charts, labels=templates.read_toml(f"{lang}/labels.toml"),
+            indicators=indicators, narrative=narrative, charts=charts, labels=templates.texts(f"{lang}/labels.toml"),
             brand=brand, edition=masthead, notes=markdown_blocks(content.notes) if content.notes else None,
             services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
             methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
@@ -106,7 +104,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
         make_archival(work / "draft.pdf", pdf, info, built_at, producer=f"bulletin {__version__}",
                       charts={name: chart.path for name, chart in charts.items()})
         (work / "draft.pdf").unlink()
-        write_tables(edition_tables(indicators, lang), work, built_at)
+        write_tables(edition_tables(indicators, lang, templates), work, built_at)
         (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
         write_manifest(work, {
             "quarter": quarter, "territory": territory, "language": lang, "revision": revision,

@@ -20,9 +20,10 @@ class Templates:
     """Text templates looked up in the user's folder first, then in the shipped one."""
 
     def __init__(self, user_folder: Path | None):
+        # A configured folder that does not exist stays on the path, so that the message for a
+        # missing template names it: a mistyped `paths.templates` is then plain to see.
         folders = [user_folder, SHIPPED_TEMPLATES]
-        self.folders = [f.resolve() for f in folders if f is not None and f.is_dir()]
-        self.folders = list(dict.fromkeys(self.folders))
+        self.folders = list(dict.fromkeys(f.resolve() for f in folders if f is not None))
 
     def find(self, name: str) -> Path:
         for folder in self.folders:
@@ -31,7 +32,8 @@ class Templates:
                 raise ConfigError(f"template {name!r} points outside the template folders")
             if candidate.is_file():
                 return candidate
-        raise ConfigError(f"template {name!r} not found in {', '.join(map(str, self.folders))}")
+        searched = ", ".join(str(f) if f.is_dir() else f"{f} (missing)" for f in self.folders)
+        raise ConfigError(f"template {name!r} not found in {searched}")
 
     def read(self, name: str) -> str:
         return self.find(name).read_text(encoding="utf-8")

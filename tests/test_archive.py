@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from bulletin.archive.store import (ArchiveError, EditionLock, add_delivery, edition_folder, latest_edition, read_edition,
-                              sha256_of, verify)
+from bulletin.archive.store import (EditionLock, add_delivery, edition_folder, latest_edition, read_edition,
+                                    sha256_of, verify)
+from bulletin.errors import ArchiveError
 from bulletin.cli import main
 from conftest import SAMPLE_DATA
 

@@ -1,25 +1,37 @@
-"""Charts: real one-page PDF files of the chart's size, with no fonts and nothing outside the page,
-their labels checked against the indicators, reproducible to the byte, readable in grey print."""
+"""Charts: the registry and its order, real one-page PDF files of the chart's size with no fonts
+and nothing outside the page, their labels checked against the indicators, reproducible to the
+byte, readable in grey print."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
-import multiprocessing
+import tomllib
 from pathlib import Path
 
 import pikepdf
 import pytest
+from matplotlib import font_manager
+from matplotlib.backend_bases import RendererBase
+from matplotlib.font_manager import FontProperties
+from matplotlib.text import Text
 
-from bulletin.charts import drawing as chart_drawing
-from bulletin.charts import specs as charts_module
+from bulletin import reference
 from bulletin.brand import load_brand
-from bulletin.templates import SHIPPED_TEMPLATES
-from bulletin.charts.drawing import luminance
-from bulletin.charts.specs import CHART_NAMES, MM, WIDTH_MM, ChartDrawer, render_charts, start_charts
+from bulletin.charts import (CHARTS, ChartCanvas, ChartSpec, chart_specs, chart_style, draw_charts, register_chart,
+                             unregister_chart)
+from bulletin.charts import canvas as chart_canvas
+from bulletin.charts.bars import Bar, BarRow, Bars, draw_bars
+from bulletin.charts.canvas import MM, SERIES_COLOURS, WIDTH_MM, draw_chart, luminance
+from bulletin.charts.specs import NO_BREAK
 from bulletin.data.trade import load_dataset
-from bulletin.text.formatting import millions, number, pct, share
+from bulletin.errors import ConfigError
 from bulletin.indicators.compute import compute_indicators
+from bulletin.templates import SHIPPED_TEMPLATES, Templates
+from bulletin.text.formatting import millions, number, pct, share
 from conftest import write_data
 
+THE_CHARTS = ["trend", "products", "destinations", "areas", "provinces", "heatmap", "services"]
+TEMPLATES = Templates(None)
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +44,59 @@ def region(sample):
     return sample[1]
 
 
+def draw(indicators, lang: str, folder: Path, brand) -> dict:
+    """The charts stage as the pipeline runs it."""
+    return draw_charts(chart_specs(indicators, lang, TEMPLATES), chart_style(brand), folder)
+
+
 @pytest.fixture(scope="module")
 def rendered(region, brand, tmp_path_factory):
-    """The region's edition in both languages: Italian in two drawing processes, English in this one."""
+    """The region's edition in both languages."""
     root = tmp_path_factory.mktemp("charts")
-    return {"it": render_charts(region, brand, "it", root / "it", processes=2),
-            "en": render_charts(region, brand, "en", root / "en", processes=0)}
+    return {lang: draw(region, lang, root / lang, brand) for lang in ("it", "en")}
+
+
+def test_the_registry_lists_the_charts_in_the_order_they_are_drawn(region, brand, rendered, tmp_path):
+    assert list(CHARTS) == THE_CHARTS
+    specs = chart_specs(region, "it", TEMPLATES)
+    assert [spec.name for spec in specs] == THE_CHARTS and {spec.lang for spec in specs} == {"it"}
+    assert list(rendered["it"]) == THE_CHARTS
+    # Whatever order the specs come in, the charts come back in the registry's.
+    assert list(draw_charts(specs[::-1][:2], chart_style(brand), tmp_path)) == ["heatmap", "services"]
+
+
+def test_a_spec_for_no_registered_chart_is_refused(brand, tmp_path):
+    with pytest.raises(ValueError, match="'nothing'"):
+        draw_charts([ChartSpec("nothing", "it", None)], chart_style(brand), tmp_path)
+
+
+def test_a_chart_registered_by_a_new_function_is_drawn_after_the_others(region, brand, tmp_path):
+    def exports_by_area(indicators, words):
+        """Each area's exports in millions, in the unit the charts share."""
+        rows = [BarRow(a.name[words.lang], (Bar(a.value_eur / 1e6, "primary", ((millions(a.value_eur, words.lang),
+                                                                                  "text"),)),))
+                for a in indicators.areas]
+        return Bars(rows=tuple(rows), axis=words.unit("million"), wrap_pt=165.0)
+
+    register_chart("exports_by_area", draw=draw_bars)(exports_by_area)
+    try:
+        with pytest.raises(ValueError, match="already registered"):
+            register_chart("exports_by_area", draw=draw_bars)(exports_by_area)
+        assert list(CHARTS) == [*THE_CHARTS, "exports_by_area"]
+        charts = draw(region, "en", tmp_path, brand)
+        assert list(charts) == [*THE_CHARTS, "exports_by_area"]
+        added = charts["exports_by_area"]
+        assert added.path == tmp_path / "exports_by_area.pdf" and added.path.is_file()
+        assert added.labels[:len(region.areas)] == [millions(a.value_eur, "en") for a in region.areas]
+    finally:
+        unregister_chart("exports_by_area")
+    assert list(CHARTS) == THE_CHARTS
+    with pytest.raises(ValueError, match="no chart named"):
+        unregister_chart("exports_by_area")
 
 
 def test_a_region_gets_every_chart_as_a_pdf_page_of_the_page_width(rendered):
     for lang, charts in rendered.items():
-        assert list(charts) == list(CHART_NAMES)
         for name, chart in charts.items():
             assert chart.name == name
             assert chart.path.name == f"{name}.pdf" and chart.path.is_file()
@@ -84,6 +138,15 @@ def test_text_is_outlined_so_the_charts_hold_no_fonts_and_no_images(rendered):
                 assert "/Pattern" not in page.Resources or not page.Resources.Pattern.keys(), chart.name
                 # Nothing depends on when or with which matplotlib the chart was drawn.
                 assert "/CreationDate" not in pdf.docinfo and "/Producer" not in pdf.docinfo
+
+
+def test_the_kept_outlines_draw_exactly_what_matplotlib_draws(region, brand, rendered, tmp_path, monkeypatch):
+    """Text is drawn from outlines kept between labels: the bytes must be those of matplotlib's own
+    text drawing (`RendererBase.draw_text`, which lays every string out anew)."""
+    monkeypatch.setattr(chart_canvas.OutlineRendererPdf, "draw_text", RendererBase.draw_text)
+    again = draw(region, "it", tmp_path, brand)
+    for name, chart in again.items():
+        assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
 
 
 def _drawn_points(path: Path) -> list[tuple[float, float]]:
@@ -152,14 +215,12 @@ def test_labels_are_the_indicators_formatted_figures(region, rendered):
         milano = next(p for p in region.provinces if p.code == "ITC4C")
         row = sorted(region.provinces, key=lambda p: (-p.exports_eur, p.code)).index(milano)
         total = sum(milano.export_products_eur.values())
-        expected = [number(milano.export_products_eur[c] / total * 100, lang, 0)
-                    for c in charts_module.reference.PRODUCTS]
+        expected = [number(milano.export_products_eur[c] / total * 100, lang, 0) for c in reference.PRODUCTS]
         assert heat[row * 11:(row + 1) * 11] == expected
 
 
 def test_first_product_change_is_printed_exactly(region, rendered):
     first = region.products[0]
-    assert pct(first.yoy_pct, "it") in rendered["it"]["products"].labels
     assert rendered["it"]["products"].labels[:2] == [millions(first.value_eur, "it"), pct(first.yoy_pct, "it")]
 
 
@@ -168,18 +229,18 @@ def test_italian_and_english_editions_differ_in_separators(region, rendered):
     value = max(p.exports_eur for p in region.provinces)
     assert value >= 1e9, "the sample's largest province should export over a billion a quarter"
     it_label, en_label = millions(value, "it"), millions(value, "en")
-    assert "." in it_label and it_label.endswith(it_label[-2:]) and it_label[-2] == ","
+    assert "." in it_label and it_label[-2] == ","
     assert en_label == it_label.replace(".", "#").replace(",", ".").replace("#", ",")
     assert it_label in rendered["it"]["provinces"].labels and it_label not in rendered["en"]["provinces"].labels
     assert en_label in rendered["en"]["provinces"].labels and en_label not in rendered["it"]["provinces"].labels
     first = region.products[0].yoy_pct
     assert pct(first, "it") != pct(first, "en") and pct(first, "it") in rendered["it"]["products"].labels
-    for name in CHART_NAMES:
+    for name in THE_CHARTS:
         assert rendered["it"][name].path.read_bytes() != rendered["en"][name].path.read_bytes()
 
 
 def test_output_is_byte_identical_on_a_second_run(region, brand, rendered, tmp_path):
-    again = render_charts(region, brand, "it", tmp_path / "again", processes=0)
+    again = draw(region, "it", tmp_path / "again", brand)
     assert list(again) == list(rendered["it"])
     for name, chart in again.items():
         assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
@@ -187,74 +248,53 @@ def test_output_is_byte_identical_on_a_second_run(region, brand, rendered, tmp_p
         assert chart.height_mm == rendered["it"][name].height_mm
 
 
-def test_sizes_are_known_before_the_charts_are_drawn(region, brand, rendered, tmp_path):
-    """The document is laid out while the drawer draws: the planned sizes must be the drawn ones."""
-    with ChartDrawer(brand) as drawer:
-        with start_charts(region, brand, "it", tmp_path, drawer) as job:
-            assert list(job.planned) == list(CHART_NAMES)
-            planned = {name: (chart.path, chart.width_mm, chart.height_mm) for name, chart in job.planned.items()}
-            assert all(chart.labels == [] for chart in job.planned.values())  # labels come with the drawing
-            charts = job.result()
-    assert {name: (chart.path, chart.width_mm, chart.height_mm) for name, chart in charts.items()} == planned
-    for name, chart in charts.items():
-        assert chart.labels == rendered["it"][name].labels, name
-        assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
-    assert not multiprocessing.active_children()
+def test_the_chart_words_are_those_of_the_templates(region, rendered):
+    """Legends, units and the heat map's key come from `charts.toml`, the same keys in both languages."""
+    files = {lang: tomllib.loads((SHIPPED_TEMPLATES / lang / "charts.toml").read_text(encoding="utf-8"))
+             for lang in ("it", "en")}
+
+    def keys(table: dict, prefix: str = "") -> set[str]:
+        return {k for key, value in table.items()
+                for k in (keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}"})}
+    assert keys(files["it"]) == keys(files["en"])
+    for lang, words in files.items():
+        specs = {spec.name: spec.data for spec in chart_specs(region, lang, TEMPLATES)}
+        assert specs["trend"].legend == (words["trend"]["exports"], words["trend"]["imports"])
+        assert specs["trend"].panels[0].unit == words["units"]["billion"]
+        assert specs["products"].axis == words["units"]["million"]
+        assert specs["areas"].axis == words["areas"]["axis"]
+        assert specs["provinces"].tags == (words["provinces"]["exports"], words["provinces"]["imports"])
+        assert specs["services"].axis == words["services"]["axis"]
+        assert specs["heatmap"].key_title == words["heatmap"]["key_title"]
+        assert dict(specs["heatmap"].key) == words["heatmap"]["short_products"]
 
 
-@pytest.mark.parametrize("processes", [1, 3])
-def test_every_chart_is_drawn_once_however_many_processes_share_them(region, brand, rendered, tmp_path, processes):
-    charts = render_charts(region, brand, "it", tmp_path, processes=processes)
-    assert list(charts) == list(CHART_NAMES)
-    for name, chart in charts.items():
-        assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
-        assert chart.labels == rendered["it"][name].labels, name
-
-
-def test_one_drawer_draws_one_edition_after_another(sample, region, brand, rendered, tmp_path):
-    milano = compute_indicators(sample[0].trade, sample[0].services, "2017Q1", "ITC4C")
-    with ChartDrawer(brand) as drawer:
-        with start_charts(milano, brand, "it", tmp_path / "milano", drawer) as job:
-            assert set(job.result()) == {"trend", "products", "destinations", "areas", "services"}
-        with start_charts(region, brand, "it", tmp_path / "region", drawer) as job:
-            charts = job.result()
-    assert list(charts) == list(CHART_NAMES)
-    for name, chart in charts.items():
-        assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
-
-
-def test_leaving_the_job_early_stops_the_drawing(region, brand, tmp_path):
-    with ChartDrawer(brand) as drawer:
-        with pytest.raises(RuntimeError, match="the document failed"):
-            with start_charts(region, brand, "it", tmp_path, drawer):
-                raise RuntimeError("the document failed")
-        drawn = sorted(path.name for path in tmp_path.glob("*.pdf"))
-        assert len(drawn) < len(CHART_NAMES)  # the ones not started were left
-    assert not multiprocessing.active_children()
-
-
-def test_a_drawer_that_never_draws_stops_cleanly(brand):
-    """A build that finds its edition unchanged leaves its drawer unused."""
-    with ChartDrawer(brand):
-        pass
-    assert not multiprocessing.active_children()
+def test_a_user_template_changes_a_chart_word(region, tmp_path):
+    (tmp_path / "en").mkdir()
+    words = (SHIPPED_TEMPLATES / "en" / "charts.toml").read_text(encoding="utf-8")
+    (tmp_path / "en" / "charts.toml").write_text(words.replace('axis = "firms served"', 'axis = "companies"'),
+                                                 encoding="utf-8")
+    specs = {spec.name: spec.data for spec in chart_specs(region, "en", Templates(tmp_path))}
+    assert specs["services"].axis == "companies"
+    (tmp_path / "en" / "charts.toml").write_text(words.replace('axis = "firms served"', ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"en/charts.toml: \[services\] axis missing"):
+        chart_specs(region, "en", Templates(tmp_path))
 
 
 def test_a_province_edition_has_no_province_or_heat_map_chart(sample, brand, tmp_path):
     dataset, _ = sample
     milano = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4C")
-    charts = render_charts(milano, brand, "en", tmp_path, processes=1)
-    assert "provinces" not in charts and "heatmap" not in charts
-    assert {"trend", "products", "destinations", "areas"} <= set(charts)
+    charts = draw(milano, "en", tmp_path, brand)
+    assert list(charts) == ["trend", "products", "destinations", "areas", "services"]
     assert not (tmp_path / "provinces.pdf").exists() and not (tmp_path / "heatmap.pdf").exists()
     assert pct(milano.products[0].yoy_pct, "en") in charts["products"].labels
 
 
 def test_charts_without_data_are_skipped_and_tiny_values_get_a_readable_unit(brand, tmp_path):
-    data = write_data(tmp_path / "data", services=None)
-    figures = compute_indicators(*_load(data), "2017Q1", "ITC4")
+    dataset = load_dataset(write_data(tmp_path / "data", services=None))
+    figures = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
     assert figures.services == []
-    charts = render_charts(figures, brand, "it", tmp_path / "out")
+    charts = draw(figures, "it", tmp_path / "out", brand)
     assert "services" not in charts and not (tmp_path / "out" / "services.pdf").exists()
     # Euros in the hundreds: printed as they are, not as "0,0" millions.
     assert "750" in charts["trend"].labels and "600" in charts["products"].labels
@@ -265,84 +305,50 @@ def test_charts_without_data_are_skipped_and_tiny_values_get_a_readable_unit(bra
             assert float(pdf.pages[0].mediabox[2]) == pytest.approx(WIDTH_MM * MM, abs=1.0)
 
 
-def _load(folder: Path):
-    dataset = load_dataset(folder)
-    return dataset.trade, dataset.services
-
-
-def test_unknown_language_is_refused(region, brand, tmp_path):
-    with pytest.raises(ValueError, match="language"):
-        render_charts(region, brand, "de", tmp_path)
+def test_a_language_without_chart_words_is_refused(region):
+    with pytest.raises(ConfigError, match="de/charts.toml"):
+        chart_specs(region, "de", TEMPLATES)
 
 
 def test_series_colours_stay_apart_in_grey(brand):
     """Primary, secondary and accent must differ in luminance, for grey print and colour-blind readers."""
     assert luminance("#FFFFFF") == pytest.approx(1.0) and luminance("#000000") == pytest.approx(0.0)
     assert luminance("#808080") == pytest.approx(0.2159, abs=1e-3)  # sRGB mid grey, linearised
-    values = {name: luminance(brand.colours[name]) for name in charts_module.SERIES_COLOURS}
+    values = {name: luminance(brand.colours[name]) for name in SERIES_COLOURS}
     for a, b in itertools.combinations(values, 2):
         assert abs(values[a] - values[b]) >= 0.15, f"{a} {brand.colours[a]} and {b} {brand.colours[b]}: {values}"
 
 
 def test_text_is_set_in_the_brand_font_files_not_a_system_copy(brand):
-    from matplotlib import font_manager
-    from matplotlib.font_manager import FontProperties
-
-    family = chart_drawing._register_fonts(tuple(str(p) for p in brand.fonts.values()), str(brand.fonts["regular"]))
+    family = ChartCanvas(chart_style(brand), "it").family
     for style, props in {"regular": {}, "bold": {"weight": "bold"}, "italic": {"style": "italic"},
                          "bold_italic": {"weight": "bold", "style": "italic"}}.items():
         found = font_manager.findfont(FontProperties(family=family, **props), fallback_to_default=False)
         assert Path(found).resolve() == brand.fonts[style].resolve(), style
 
 
-def _family(brand) -> str:
-    style = charts_module.chart_style(brand)
-    return chart_drawing._register_fonts(tuple(style["fonts"]), style["regular"])
-
-
-@pytest.mark.parametrize("text", ["1", "+13,0%", "n.d.", "1.050,0", "Côte d’Ivoire", "Jy", "'", "-", " ", "",
-                                  "Prodotti farmaceutici di base", "Strumenti per irradiazione, apparecchiature"])
-@pytest.mark.parametrize("weight", ["normal", "bold"])
-def test_labels_are_measured_as_matplotlib_measures_them(brand, text, weight):
-    """Lines are laid out from glyphs loaded once, not shaped anew by matplotlib: the sizes must
-    agree with matplotlib's to a hundredth of a point, or labels would sit off their anchors."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
-    prop = FontProperties(family=_family(brand), size=7.5, weight=weight)
-    ours = chart_drawing._metrics(prop, text, False)
-    theirs = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
-    assert ours == pytest.approx(theirs, abs=0.02)
-
-
-def test_a_character_missing_from_the_brand_font_is_left_to_matplotlib(brand):
-    from matplotlib.font_manager import FontProperties
-
-    prop = FontProperties(family=_family(brand), size=7.5)
-    assert chart_drawing._glyph_line(prop, "Arrow \u2192 here") is None  # not in Open Sans
-    with pytest.warns(UserWarning, match="missing from font"):
-        width, height, _ = chart_drawing._metrics(prop, "Arrow \u2192 here", False)
-    assert width > chart_drawing._metrics(prop, "Arrow  here", False)[0] and height > 0
-
-
-def test_dollar_signs_in_a_name_are_text_not_mathematics(brand):
-    import io
-
-    from matplotlib.text import Text
-
-    rows = [{"label": label, "bars": [{"value": 10.0, "colour": "primary", "pieces": [("10,0", "text")]}]}
-            for label in ("Voucher da $5 e $10", "Altro")]
-    canvas = chart_drawing._draw({"kind": "bars", "rows": rows, "axis": "euro", "wrap_pt": 165.0},
-                                 charts_module.chart_style(brand), "it", io.BytesIO(), None)
+def test_dollar_signs_in_a_name_are_text_not_mathematics(brand, tmp_path):
+    rows = tuple(BarRow(label, (Bar(10.0, "primary", (("10,0", "text"),)),))
+                 for label in ("Voucher da $5 e $10", "Altro"))
+    canvas = draw_chart(draw_bars, Bars(rows=rows, axis="euro", wrap_pt=165.0), chart_style(brand), "it",
+                        tmp_path / "dollars.pdf")
     dollars = [t for t in canvas.fig.findobj(Text) if "$" in t.get_text()]
     assert dollars and not any(t.get_parse_math() for t in dollars)
 
 
 def test_row_labels_wrap_at_spaces_but_not_inside_a_provider_name(brand):
-    style = charts_module.chart_style(brand)
-    canvas = chart_drawing._Canvas(style, _family(brand), "it")
-    label = f"Consulenza tecnico-scientifica (Innovhub{charts_module.NO_BREAK}SSI)"
+    canvas = ChartCanvas(chart_style(brand), "it")
+    label = f"Consulenza tecnico-scientifica (Innovhub{NO_BREAK}SSI)"
     for width in (60.0, 90.0, 120.0, 150.0):
         lines = canvas.wrap(label, width).split("\n")
-        assert len(lines) > 1 and f"(Innovhub{charts_module.NO_BREAK}SSI)" in lines[-1]
+        assert len(lines) > 1 and f"(Innovhub{NO_BREAK}SSI)" in lines[-1]
         assert all(canvas.width_of(line) <= width for line in lines if " " in line)  # one word may be wider
+
+
+def test_a_spec_is_plain_data_that_a_test_can_change(region, brand, tmp_path):
+    """Specs are frozen dataclasses: a changed copy draws a changed chart, without the indicators."""
+    spec = next(spec for spec in chart_specs(region, "it", TEMPLATES) if spec.name == "areas")
+    fewer = dataclasses.replace(spec, data=dataclasses.replace(spec.data, rows=spec.data.rows[:2]))
+    chart = draw_charts([fewer], chart_style(brand), tmp_path)["areas"]
+    assert chart.labels[:2] == [share(a.share_pct, "it") for a in region.areas[:2]]
+    assert share(region.areas[2].share_pct, "it") not in chart.labels

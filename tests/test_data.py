@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 
 import pytest
 
 from bulletin.cli import main
+from bulletin.data.selection import territory_rows
 from bulletin.data.trade import load_dataset, merge_trade, write_trade_file
 from bulletin.errors import DataError
 from conftest import HEADER, SMALL_ROWS, folder_digest, write_data
@@ -189,3 +191,23 @@ def test_bad_data_is_never_cached(tmp_path):
     with pytest.raises(DataError):
         load_dataset(data)
     assert not (data / ".cache").exists()
+
+
+def test_rows_are_held_by_territory_and_quarter(small_data):
+    dataset = load_dataset(small_data)
+    trade = dataset.trade
+    keys = list(zip(trade["territory"].cat.codes, trade["period"].cat.codes))
+    assert keys == sorted(keys)
+    for territories, quarters in [(["ITC4C", "IT"], ["2017Q1"]), (["ITC4"], None), (["ITC4D", "XX"], ["2017Q1", "1999Q1"]),
+                                  ([], None)]:
+        wanted = trade["territory"].isin(territories) & (trade["period"].isin(quarters) if quarters else True)
+        found = territory_rows(trade, territories, quarters)
+        assert found.equals(trade[wanted])
+        shuffled = trade.sample(frac=1, random_state=3)
+        assert territory_rows(shuffled, territories, quarters).sort_index().equals(found)
+
+
+def test_source_files_are_hashed_once_as_read(small_data):
+    dataset = load_dataset(small_data)
+    assert dataset.source_hashes == {path: hashlib.sha256(path.read_bytes()).hexdigest()
+                                     for path in dataset.source_files}

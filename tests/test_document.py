@@ -1,17 +1,32 @@
-"""The real bulletin PDF, built from the sample data and read back: pages, text, fonts, metadata, outline."""
+"""The real bulletin PDF, built from the sample data and read back: pages, text, fonts, metadata, outline;
+and the document stage alone: the section registry and the words of the tables."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
 import struct
+import tomllib
 
 import pikepdf
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
 
-from bulletin.text import formatting as fmt
+from bulletin.brand import load_brand
+from bulletin.charts import TOP_PARTNERS
 from bulletin.cli import main
+from bulletin.data.trade import load_dataset
+from bulletin.document import SECTIONS, DocumentInputs, Masthead, SectionContext, compose_pdf, edition_tables
+from bulletin.document.flowables import chart_xobject_name
+from bulletin.errors import ConfigError
+from bulletin.indicators.compute import Indicators, compute_indicators
+from bulletin.templates import SHIPPED_TEMPLATES, Templates
+from bulletin.text import formatting as fmt
+from bulletin.text.markup import markdown_blocks
+from bulletin.text.narrative import write_narrative
 from conftest import SAMPLE_DATA
 
 EPOCH = "1490000000"  # 2017-03-20, fixed so that builds are comparable byte for byte
@@ -56,10 +71,9 @@ def test_archive_folder_holds_pdf_charts_and_indicators(edition):
 
 def test_each_chart_is_its_own_pdf_page_placed_at_its_size(edition):
     """The pages draw each chart's form; the form holds the archived chart page, scaled to the chart's box."""
-    from bulletin.charts.specs import CHART_NAMES, MM
-    from bulletin.document.compose import chart_xobject_name
-
     pdf, _, _ = edition
+    drawn = sorted(p.stem for p in (pdf.parent / "charts").glob("*.pdf"))
+    assert len(drawn) == 7, drawn  # every chart of a region's edition
     placed = {}
     with pikepdf.open(pdf) as document:
         for number, page in enumerate(document.pages, start=1):
@@ -68,8 +82,8 @@ def test_each_chart_is_its_own_pdf_page_placed_at_its_size(edition):
                     placed.setdefault(key, (number, xobject.read_bytes(), [float(v) for v in xobject.BBox],
                                             [float(v) for v in xobject.Matrix]))
                     assert "/Font" not in xobject.Resources or not xobject.Resources.Font.keys(), key
-        assert set(placed) == {chart_xobject_name(name) for name in CHART_NAMES}
-        for name in CHART_NAMES:
+        assert set(placed) == {chart_xobject_name(name) for name in drawn}
+        for name in drawn:
             number, content, bbox, matrix = placed[chart_xobject_name(name)]
             with pikepdf.open(pdf.parent / "charts" / f"{name}.pdf") as chart:
                 page = chart.pages[0]
@@ -77,7 +91,7 @@ def test_each_chart_is_its_own_pdf_page_placed_at_its_size(edition):
                 assert bbox == pytest.approx([float(v) for v in page.mediabox], abs=1e-4), name
             # Drawn 1:1 (the chart's page is already the chart's size), on a page after the contents.
             assert matrix == pytest.approx([1, 0, 0, 1, 0, 0], abs=1e-3), name
-            assert bbox[2] == pytest.approx(170 * MM, abs=0.01) and number > 2, name
+            assert bbox[2] == pytest.approx(170 * mm, abs=0.01) and number > 2, name
 
 
 def test_a4_pages_and_enough_of_them(edition):
@@ -191,7 +205,6 @@ def test_hostile_names_and_notes_print_literally(tmp_path, monkeypatch):
 
 
 def test_indicators_json_agrees_with_the_printed_figures(edition):
-    import json
     pdf, _, pages = edition
     figures = json.loads((pdf.parent / "indicators.json").read_text(encoding="utf-8"))
     text = flat(" ".join(pages))
@@ -204,11 +217,118 @@ def test_indicators_json_agrees_with_the_printed_figures(edition):
 
 def test_chart_captions_agree_with_what_the_charts_show(edition):
     """A caption names as many countries as the chart has bars, and no unit that its panels contradict."""
-    from bulletin.charts.specs import TOP_PARTNERS
-
     pdf, _, pages = edition
     text = flat(" ".join(pages))
     bars = json.loads((pdf.parent / "indicators.json").read_text(encoding="utf-8"))["destinations"][:TOP_PARTNERS]
     assert len(bars) == 15 and "Primi 15 paesi di destinazione" in text
     trend = re.search(r"ultimi 12 trimestri fino al I trimestre 2017 ?(\([^)]*\))?", text)
     assert trend and trend.group(1) is None, trend.group(0)  # the panels give their own unit: miliardi
+
+
+# --- the document stage alone ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def lombardy() -> Indicators:
+    dataset = load_dataset(SAMPLE_DATA)
+    return compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4", dataset.warnings)
+
+
+def document_inputs(indicators: Indicators, templates: Templates, lang: str = "it") -> DocumentInputs:
+    """What the pipeline gives the document stage, without charts (their places are then left out)."""
+    return DocumentInputs(
+        indicators=indicators, narrative=write_narrative(indicators, lang, templates), charts={},
+        labels=templates.texts(f"{lang}/labels.toml"), brand=load_brand(SHIPPED_TEMPLATES / "brand"),
+        edition=Masthead(quarter="2017Q1", territory="ITC4", lang=lang, number=17, published=dt.date(2017, 3, 20)),
+        notes=None, services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
+        methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
+
+
+def with_labels(folder, lines: str) -> Templates:
+    """Templates whose Italian labels are the shipped ones plus `lines`, as a user's folder would give."""
+    (folder / "it").mkdir(parents=True, exist_ok=True)
+    shipped = (SHIPPED_TEMPLATES / "it" / "labels.toml").read_text(encoding="utf-8")
+    (folder / "it" / "labels.toml").write_text(shipped + lines, encoding="utf-8")
+    return Templates(folder)
+
+
+def outline_and_pages(pdf) -> tuple[dict[str, int], list[str]]:
+    reader = PdfReader(pdf)
+    outline = {item.title: reader.get_destination_page_number(item) + 1 for item in reader.outline}
+    return outline, [flat(page.extract_text()) for page in reader.pages]
+
+
+def test_a_registered_section_is_printed_under_its_heading_and_listed_in_the_contents(lombardy, tmp_path,
+                                                                                      monkeypatch):
+    """Adding a section is one function registered in `SECTIONS` and its heading in labels.toml;
+    a section with nothing to say is left out, heading and contents line included."""
+    templates = with_labels(tmp_path, '\nsection_outlook = "Prospettive & rischi"\nsection_silent = "Mai stampata"\n')
+
+    def outlook(ctx: SectionContext) -> list[Flowable]:
+        return ctx.paragraphs([f"Prodotti seguiti: {len(ctx.indicators.products)}."])
+
+    shipped = list(SECTIONS)
+    monkeypatch.setitem(SECTIONS, "outlook", outlook)
+    monkeypatch.setitem(SECTIONS, "silent", lambda ctx: [])
+    info = compose_pdf(document_inputs(lombardy, templates), tmp_path / "with.pdf", dt.datetime(2017, 3, 20))
+    outline, pages = outline_and_pages(tmp_path / "with.pdf")
+    assert info.pages == len(pages)
+    assert list(outline)[-2:] == ["Appendice: tavole", "Prospettive & rischi"]  # printed in the registry's order
+    page = outline["Prospettive & rischi"]
+    assert re.search(r"Prospettive & rischi\s+" + str(page) + r"\b", pages[1])
+    assert f"Prodotti seguiti: {len(lombardy.products)}." in pages[page - 1]
+    assert f"pagina {page} di {len(pages)}" in pages[page - 1]
+    assert not any("Mai stampata" in text for text in pages)
+
+    monkeypatch.undo()
+    assert list(SECTIONS) == shipped
+    again = compose_pdf(document_inputs(lombardy, templates), tmp_path / "without.pdf", dt.datetime(2017, 3, 20))
+    outline, pages = outline_and_pages(tmp_path / "without.pdf")
+    assert again.pages == info.pages - 1 and "Prospettive & rischi" not in outline
+    assert not any("Prospettive" in text for text in pages)
+
+
+def test_a_section_without_its_heading_in_the_labels_names_the_missing_key(lombardy, monkeypatch, tmp_path):
+    monkeypatch.setitem(SECTIONS, "outlook", lambda ctx: ctx.paragraphs(["Testo."]))
+    with pytest.raises(ConfigError, match=r"it/labels.toml: key 'section_outlook' missing"):
+        compose_pdf(document_inputs(lombardy, Templates(None)), tmp_path / "draft.pdf", dt.datetime(2017, 3, 20))
+
+
+def test_cover_of_a_revision_says_so(lombardy, tmp_path):
+    inputs = document_inputs(lombardy, Templates(None), lang="en")
+    inputs = DocumentInputs(**{**vars(inputs), "edition": Masthead("2017Q1", "ITC4", "en", 17, dt.date(2017, 3, 20), 2)})
+    compose_pdf(inputs, tmp_path / "draft.pdf", dt.datetime(2017, 3, 20))
+    cover = flat(PdfReader(tmp_path / "draft.pdf").pages[0].extract_text())
+    assert "Issue no. 17 · Published on 20 March 2017 · revision 2" in cover
+
+
+def test_tables_are_named_in_the_editions_language(lombardy):
+    tables = edition_tables(lombardy, "it", Templates(None))
+    assert list(tables) == ["prodotti", "paesi", "aree", "province", "andamento", "servizi"]
+    assert list(tables["prodotti"].columns) == ["rango", "codice", "nome", "valore_eur", "anno_prima_eur", "var_pct",
+                                                 "quota_pct"]
+    assert list(tables["andamento"].columns)[0] == "trimestre"
+    english = edition_tables(lombardy, "en", Templates(None))
+    assert list(english) == ["products", "countries", "areas", "provinces", "trend", "services"]
+    assert list(english["countries"].columns)[4:6] == ["year_before_eur", "change_pct"]
+    assert english["products"].iloc[:, 3].tolist() == tables["prodotti"].iloc[:, 3].tolist()
+
+
+def test_table_words_follow_a_users_template_and_a_missing_one_is_named(lombardy, tmp_path):
+    (tmp_path / "it").mkdir()
+    shipped = (SHIPPED_TEMPLATES / "it" / "tables.toml").read_text(encoding="utf-8")
+    (tmp_path / "it" / "tables.toml").write_text(shipped.replace('products = "prodotti"', 'products = "gruppi"')
+                                                 .replace('yoy_pct = "var_pct"', 'yoy_pct = "variazione_pct"'),
+                                                 encoding="utf-8")
+    tables = edition_tables(lombardy, "it", Templates(tmp_path))
+    assert "gruppi" in tables and "prodotti" not in tables and "variazione_pct" in tables["gruppi"].columns
+    (tmp_path / "it" / "tables.toml").write_text(shipped.replace('share_pct = "quota_pct"\n', ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"it/tables.toml: \[columns.ranked\] must name the columns share_pct"):
+        edition_tables(lombardy, "it", Templates(tmp_path))
+
+
+def test_table_templates_have_the_same_keys_in_both_languages():
+    italian, english = (tomllib.loads((SHIPPED_TEMPLATES / lang / "tables.toml").read_text(encoding="utf-8"))
+                        for lang in ("it", "en"))
+    assert set(italian) == set(english) == {"sheets", "columns"}
+    assert set(italian["sheets"]) == set(english["sheets"])
+    assert {k: set(v) for k, v in italian["columns"].items()} == {k: set(v) for k, v in english["columns"].items()}

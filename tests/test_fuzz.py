@@ -36,7 +36,8 @@ from hypothesis.control import currently_in_test_context
 
 from bulletin import reference
 from bulletin.cli import main
-from bulletin.data.trade import TRADE_COLUMNS, load_dataset
+from bulletin.data.reading import decode_text, read_bytes, read_csv_text, read_plain_csv
+from bulletin.data.trade import TRADE_COLUMNS, load_dataset, trade_files
 from conftest import HEADER, SMALL_ROWS, SMALL_SERVICES, write_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "istat"
@@ -724,8 +725,6 @@ ROWS = st.lists(st.one_of(ROW, ROW, ROW, ROW, ROW, st.lists(FIELDS, min_size=5, 
 def test_the_fast_reader_reads_what_it_takes_as_the_exact_reader_does(rows, line_end, final, header):
     """A file the fast reader takes must come out exactly as the exact reader reads it: same
     strings, same lines. What it declines goes to the exact reader, so declining is always safe."""
-    from bulletin.data.trade import decode_text, read_csv_text, read_plain_csv
-
     raw = (header.replace("\n", line_end) + line_end.join(rows) + (line_end if final else "")).encode()
     path = Path("trade.csv")
     fast = read_plain_csv(path, raw, TRADE_COLUMNS)
@@ -742,8 +741,6 @@ def test_the_fast_reader_reads_what_it_takes_as_the_exact_reader_does(rows, line
 
 def test_the_sample_data_takes_the_fast_reader():
     """Files written by `data import` and by the sample generator are plain: read fast, every one."""
-    from bulletin.data.trade import read_bytes, read_plain_csv, trade_files
-
     sample = Path(__file__).resolve().parent.parent / "data"
     for path in trade_files(sample):
         assert read_plain_csv(path, read_bytes(path, []), TRADE_COLUMNS) is not None, path

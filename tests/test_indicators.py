@@ -62,6 +62,18 @@ def test_province_edition_knows_its_region(small_data):
     assert lodi.region.share_of_region_pct == pytest.approx(100 / 750 * 100)
 
 
+@pytest.mark.parametrize("territory", ["ITC4", "ITC4C", "IT"])
+def test_figures_do_not_depend_on_how_the_rows_are_held(sample, territory):
+    """An edition finds its rows by binary search in the rows as loaded (ordered by territory and
+    quarter); in rows of any other order, or of plain strings, it looks through them all alike."""
+    dataset, _ = sample
+    expected = compute_indicators(dataset.trade, dataset.services, "2016Q3", territory).to_dict()
+    shuffled = dataset.trade.sample(frac=1, random_state=7)
+    plain = dataset.trade.astype({column: str for column in ("period", "flow", "territory", "product", "partner")})
+    for trade in (shuffled, plain):
+        assert compute_indicators(trade, dataset.services, "2016Q3", territory).to_dict() == expected
+
+
 def test_services_changes(figures):
     services = {(s.provider, s.service): s for s in figures.services}
     lab = services[("Innovhub SSI", "Prove di laboratorio")]

@@ -28,8 +28,10 @@ from reportlab.pdfgen import canvas
 from bulletin.text import formatting
 from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.config import MailConfig
-from bulletin.delivery.mail import (TEMPLATE_KEYS, MailError, compose_message, edition_letter, new_message_id,
-                           recipients_of, send_message)
+from bulletin.errors import ConfigError, MailError
+from bulletin.delivery.mail import (TEMPLATE_KEYS, compose_message, edition_letter, new_message_id,
+                                    recipients_of)
+from bulletin.delivery.sending import send_message
 
 SENDER = "Ufficio Studi <studi@example.org>"
 TITLE = "Export hi-tech della Lombardia – I trimestre 2017"
@@ -236,7 +238,7 @@ def test_a_recipient_refused_with_550_is_refused_and_the_others_get_it(server, i
     mail = config_for(server.port)
     sleeps = []
 
-    with caplog.at_level(logging.INFO, logger="bulletin.delivery.mail"):
+    with caplog.at_level(logging.INFO, logger="bulletin.delivery.sending"):
         result = send_message(compose_message(letter_for(indicators, pdf), mail, to, new_message_id(mail, "k"), DATE),
                               to, mail, tmp_path / "outbox", sleep=sleeps.append)
 
@@ -420,3 +422,11 @@ def test_mail_templates_have_the_same_keys_and_placeholders_in_both_languages():
     for key in italian:
         assert placeholders(italian[key]) == placeholders(english[key]), key
     assert placeholders(italian["not_attached"]) == {"size", "limit", "location"}
+
+
+def test_a_user_mail_template_missing_keys_names_them_all(tmp_path, indicators, pdf):
+    (tmp_path / "templates" / "it").mkdir(parents=True)
+    (tmp_path / "templates" / "it" / "mail.toml").write_text('subject = "{title}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"it/mail.toml: missing greeting, intro, .*, automatic$"):
+        edition_letter(indicators, "it", Templates(tmp_path / "templates"), pdf, TITLE, 10.0, "")
+

@@ -16,8 +16,8 @@ from bulletin.data.trade import load_dataset, trade_files
 from bulletin.errors import ConfigError
 from bulletin.text.formatting import money, pct, share
 from bulletin.indicators.compute import compute_indicators
-from bulletin.text.narrative import (Figure, Narrative, approximation, direction, elides, fraction, ordinal,
-                                territory_phrase, write_narrative)
+from bulletin.text.grammar import Figure, approximation, direction, elides, fraction, ordinal
+from bulletin.text.narrative import Narrative, write_narrative
 from conftest import SAMPLE_DATA, SMALL_ROWS, write_data
 
 TEMPLATES = Templates(None)
@@ -264,9 +264,11 @@ def test_province_edition_of_the_small_data_set(tmp_path):
 
 def test_a_user_template_with_a_missing_sentence_is_reported_by_key(tmp_path):
     (tmp_path / "it").mkdir()
-    (tmp_path / "it" / "narrative.toml").write_text('headline = "Solo {exports}"\n', encoding="utf-8")
+    shipped = (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8")
+    (tmp_path / "it" / "narrative.toml").write_text(
+        "\n".join(line for line in shipped.splitlines() if not line.startswith("headline_change")), encoding="utf-8")
     ind = small(tmp_path)
-    with pytest.raises(ConfigError, match="headline_change"):
+    with pytest.raises(ConfigError, match="it/narrative.toml: key 'headline_change' missing"):
         write_narrative(ind, "it", Templates(tmp_path))
     (tmp_path / "it" / "narrative.toml").write_text(
         (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8")
@@ -311,12 +313,33 @@ def test_figure_articles():
 
 
 def test_ordinals_and_territory_phrases(tmp_path):
-    assert [ordinal(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == \
-        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
-    assert ordinal(2, "it") == "2°"
+    forms = {lang: TEMPLATES.texts(f"{lang}/narrative.toml").table("ordinal") for lang in ("it", "en")}
+    assert [ordinal(n, "en", forms["en"]) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111, 1001)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th", "1,001st"]
+    assert [ordinal(n, "it", forms["it"]) for n in (2, 8, 11)] == ["2°", "8°", "11°"]
     region, province = small(tmp_path), small(tmp_path, territory="ITC4D")
-    assert territory_phrase(region, "it") == "della Lombardia" and territory_phrase(region, "en") == "of Lombardy"
-    assert territory_phrase(province, "it") == "di Monza e della Brianza"
+    assert write_narrative(region, "it", TEMPLATES).territory_of == "della Lombardia"
+    assert write_narrative(region, "en", TEMPLATES).territory_of == "of Lombardy"
+    assert write_narrative(province, "it", TEMPLATES).territory_of == "di Monza e della Brianza"
+
+
+def test_a_user_template_names_the_territory_and_the_ordinals(tmp_path):
+    province = small(tmp_path, territory="ITC49")
+    (tmp_path / "it").mkdir()
+    (tmp_path / "it" / "narrative.toml").write_text(
+        (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8")
+        .replace('ITC4 = "della Lombardia"', 'ITC4 = "della Regione Lombardia"\nITC49 = "del Lodigiano"')
+        .replace('other = "{n}°"', 'other = "{n}º"'), encoding="utf-8")
+    templates = Templates(tmp_path)
+    narrative = write_narrative(province, "it", templates)
+    assert narrative.territory_of == "del Lodigiano"
+    assert "del Lodigiano" in narrative.summary[0]
+    assert "al 2º posto tra le 12 province della Regione Lombardia" in narrative.summary[-1]
+    (tmp_path / "it" / "narrative.toml").write_text(
+        (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8").replace('other = "{n}°"', ""),
+        encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"it/narrative.toml: \[ordinal\]"):
+        write_narrative(province, "it", Templates(tmp_path))
 
 
 # --- the template files --------------------------------------------------------------------------
@@ -360,6 +383,18 @@ def test_labels_cover_what_the_document_prints():
         assert placeholders(labels[key]) == fields, key
     assert labels["title"].format(territory_of="della Lombardia") == "Export hi-tech della Lombardia"
     assert labels["section_services"] == "Servizi per l'innovazione e l'internazionalizzazione"
+
+
+def test_number_words_have_the_same_keys_in_both_languages_and_known_placeholders():
+    fields = {"not_available": set(), "billion": {"n"}, "million": {"n"}, "euro": {"amount"},
+              "euro_scaled": {"amount"}, "quarter": {"roman", "number", "year"},
+              "quarter_short": {"roman", "number", "year"}}
+    for lang in ("it", "en"):
+        words = load(lang, "numbers.toml")
+        assert set(words) == set(fields), lang
+        for key, value in words.items():
+            for text in value if isinstance(value, list) else [value]:
+                assert placeholders(text) <= fields[key] and placeholders(text) >= fields[key] - {"roman", "number"}, key
 
 
 def test_narrative_templates_have_the_same_keys_in_both_languages():

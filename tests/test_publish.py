@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import shutil
 import subprocess
 import sys
@@ -158,3 +159,22 @@ def test_admin_alert_is_a_message_to_the_admin(tmp_path):
     message = email.message_from_bytes(written.read_bytes())
     assert message["To"] == "ops@example.org" and "DataError" in message["Subject"]
     assert "column 'flow': unknown flow" in message.get_payload()
+
+
+def test_the_admin_alert_speaks_the_first_language_even_when_the_mail_template_is_broken(tmp_path, caplog):
+    from bulletin.config import load_config
+    from bulletin.delivery.publish import alert_admin
+
+    (tmp_path / "templates" / "en").mkdir(parents=True)
+    (tmp_path / "templates" / "en" / "mail.toml").write_text('alert_subject = "{nothing"\n', encoding="utf-8")
+    (tmp_path / "bulletin.toml").write_text('[paths]\ntemplates = "templates"\n[edition]\nlanguages = ["en", "it"]\n'
+                                           '[mail]\nadmin = "ops@example.org"\n', encoding="utf-8")
+    config = load_config(tmp_path / "bulletin.toml")
+    alert_admin(config, "DataError", "data/trade/2017Q2.csv:3: column 'flow': unknown flow")
+    [written] = (config.paths.output / "outbox").glob("*.eml")
+    message = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "[bulletin] run failed: DataError"
+    assert message.get_content() == ("The publishing job failed.\n\ndata/trade/2017Q2.csv:3: column 'flow': unknown flow"
+                                     f"\n\nSee {config.paths.output / 'logs' / 'bulletin.log'} for details.\n")
+    assert "en/mail.toml: missing alert_text" in caplog.text
+

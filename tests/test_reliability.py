@@ -191,7 +191,7 @@ def test_a_missing_font_logo_or_template_is_caught_at_start_up(tmp_path, monkeyp
 
 
 def test_a_full_disk_leaves_the_previous_edition_and_says_so(site, monkeypatch, caplog):
-    import bulletin.document.tables
+    import bulletin.pipeline
 
     folder, recorder = site
     assert main(["build"]) == 0
@@ -202,7 +202,7 @@ def test_a_full_disk_leaves_the_previous_edition_and_says_so(site, monkeypatch, 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(edition.folder.parent / "tables.xlsx"))
 
-    monkeypatch.setattr(bulletin.document.tables, "write_tables", disk_full)
+    monkeypatch.setattr(bulletin.pipeline, "write_tables", disk_full)
     from bulletin.config import load_config
     from bulletin.delivery.publish import alert_admin, publish
     from bulletin.delivery.scheduler import JobOutcome, run_scheduler
@@ -223,12 +223,12 @@ def test_a_full_disk_leaves_the_previous_edition_and_says_so(site, monkeypatch, 
 
 
 def test_the_cli_reports_a_full_disk_in_one_line(site, monkeypatch, capsys):
-    import bulletin.document.tables
+    import bulletin.pipeline
 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "output/2017Q1/ITC4/tables.xlsx")
 
-    monkeypatch.setattr(bulletin.document.tables, "write_tables", disk_full)
+    monkeypatch.setattr(bulletin.pipeline, "write_tables", disk_full)
     assert main(["build"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: cannot write output/2017Q1/ITC4/tables.xlsx: No space left on device"]

@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 import bulletin.delivery.scheduler
 from bulletin.archive.store import all_editions, verify
 from bulletin.config import load_config
-from bulletin.data.trade import shift_quarter
+from bulletin.data.quarters import shift_quarter
 from bulletin.delivery.publish import publish
 from bulletin.delivery.scheduler import JobOutcome, run_scheduler
 from conftest import HEADER, Recorder, free_port

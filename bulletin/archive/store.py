@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 
 from bulletin import reference
 from bulletin.files import write_atomically
-from bulletin.errors import BulletinError
+from bulletin.errors import ArchiveError
 from bulletin.faults import checkpoint
 from bulletin.files import usual_mode
 
@@ -32,10 +32,6 @@ MANIFEST = "manifest.json"
 PDF_PREFIX = {"it": "bollettino-hitech", "en": "hitech-bulletin"}
 FOLDER_PATTERN = re.compile(r"^(it|en)-r(\d+)$")
 LOCK_TIMEOUT_SECONDS = 600
-
-
-class ArchiveError(BulletinError):
-    """The archive cannot be written as asked (locked, or an edition that must not change)."""
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import tempfile
 
-from bulletin.brand import configured_brand
-from bulletin.templates import Templates
-from bulletin.config import Config
-from bulletin.errors import BulletinError
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-TEMPLATES_PER_LANGUAGE = ("labels.toml", "narrative.toml", "names.toml", "mail.toml", "services.md", "methodology.md")
+from bulletin.brand import configured_brand
+from bulletin.config import Config
+from bulletin.data.trade import load_dataset
+from bulletin.delivery.mail import recipients_of
+from bulletin.errors import BulletinError
+from bulletin.templates import Templates
+
+TEMPLATES_PER_LANGUAGE = ("labels.toml", "tables.toml", "narrative.toml", "names.toml", "mail.toml", "services.md", "methodology.md")
 
 
 def run_checks(config: Config) -> list[str]:
     """Every problem found, one line each; empty when a run can go ahead."""
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    from bulletin.data.trade import load_dataset
-    from bulletin.delivery.mail import recipients_of
-
     problems: list[str] = []
     templates = Templates(config.paths.templates)
     for lang in config.edition.languages:

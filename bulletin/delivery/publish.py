@@ -10,17 +10,28 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Sequence
 
-from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder, latest_edition,
-                      replace_last_delivery)
-from bulletin.templates import Templates
+from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder,
+                                    latest_edition, replace_last_delivery, sha256_of)
 from bulletin.config import Config
+from bulletin.data.selection import territory_rows
 from bulletin.data.trade import Dataset, load_dataset, require_quarter
+from bulletin.delivery.mail import (ALERT_KEYS, alert_message, compose_message, edition_letter, mail_texts,
+                                    new_message_id, recipients_of)
+from bulletin.delivery.scheduler import LOG_FILE
+from bulletin.delivery.sending import send_message
+from bulletin.errors import BulletinError, ConfigError, ConsistencyError
 from bulletin.faults import checkpoint, die_with_parent
 from bulletin.files import write_atomically
-from bulletin.pipeline import EditionContent, edition_content, ensure_edition
+from bulletin.indicators.consistency import check_edition
+from bulletin.pipeline import EditionContent, edition_content, ensure_edition, input_files
+from bulletin.reference import NATIONAL, TERRITORIES, provinces_of
+from bulletin.templates import Templates
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +68,8 @@ class EditionOutcome:
 
 def complete_quarters(dataset: Dataset, territory: str) -> list[str]:
     """Quarters with both flows for the territory and for Italy: the ones an edition can be made of."""
-    from bulletin.reference import NATIONAL
-
-    trade = dataset.trade
-    present = trade.groupby(["period", "territory"])["flow"].nunique()
+    rows = territory_rows(dataset.trade, [territory, NATIONAL])
+    present = rows.groupby(["period", "territory"], observed=True)["flow"].nunique()
     return [q for q in dataset.quarters
             if present.get((q, territory), 0) == 2 and present.get((q, NATIONAL), 0) == 2]
 
@@ -74,9 +83,6 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
     next run does not send to those addresses again (the server may already have the message)
     but names them, so that a person can check and resend with `--force`.
     """
-    from bulletin.indicators.consistency import ConsistencyError, check_edition
-    from bulletin.delivery.mail import compose_message, edition_letter, new_message_id, recipients_of, send_message
-
     outcome = EditionOutcome(edition.manifest["quarter"], edition.manifest["territory"], edition.manifest["language"],
                              edition.revision, str(edition.pdf), built=False)
     wanted = recipients if recipients is not None else recipients_of(config.mail)
@@ -121,9 +127,6 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
 
 def input_hashes(config: Config, dataset: Dataset, quarter: str) -> dict[str, str]:
     """The SHA-256 of every file an edition is made from, as its manifest records them."""
-    from bulletin.archive.store import sha256_of
-    from bulletin.pipeline import input_files
-
     return {str(path): sha256_of(path) for path in input_files(config, dataset, quarter)}
 
 
@@ -192,27 +195,27 @@ def _publish_one(config: Config, dataset: Dataset, quarter: str, territory: str,
 
 
 def alert_admin(config: Config, kind: str, summary: str) -> None:
-    """Tell the administrator that a run failed; one message per failure kind (the scheduler decides)."""
-    from email.message import EmailMessage
+    """Tell the administrator that a run failed; one message per failure kind (the scheduler decides).
 
-    from bulletin.delivery.mail import new_message_id, send_message
-
+    In the first language of the editions. When the user's mail template is what fails, the
+    alert is worded by the shipped one: the administrator must hear of the failure all the same.
+    """
     if not config.mail.admin:
         return
-    message = EmailMessage()
-    message["From"] = config.mail.sender
-    message["To"] = config.mail.admin
-    message["Subject"] = f"[bulletin] run failed: {kind}"
-    message["Message-ID"] = new_message_id(config.mail, f"alert.{kind}.{dt.datetime.now().timestamp()}")
-    message.set_content(f"The publishing job failed.\n\n{summary}\n\nSee output/logs/bulletin.log for details.\n")
+    lang = config.edition.languages[0]
+    try:
+        texts = mail_texts(Templates(config.paths.templates), lang, ALERT_KEYS)
+    except ConfigError as exc:
+        log.warning("alert worded by the shipped template: %s", exc)
+        texts = mail_texts(Templates(None), lang, ALERT_KEYS)
+    message_id = new_message_id(config.mail, f"alert.{kind}.{dt.datetime.now().timestamp()}")
+    message = alert_message(config.mail, texts, kind, summary, config.paths.output / "logs" / LOG_FILE, message_id)
     send_message(message, [config.mail.admin], config.mail, config.paths.output / "outbox")
 
 
 def expand_territories(dataset: Dataset, requested: Sequence[str]) -> list[str]:
     """The territories to publish; "all" adds, for each requested region (or each region in the
     data when none is named), the region itself and every one of its provinces present in the data."""
-    from bulletin.reference import TERRITORIES, provinces_of
-
     named = [code for code in requested if code != "all"]
     if "all" not in requested:
         return list(dict.fromkeys(named))
@@ -242,43 +245,40 @@ _SHARED: dict = {}
 
 def build_editions(config: Config, dataset: Dataset, quarter: str, territories: list[str], languages: list[str],
                    workers: int, progress: Callable[[int, int, BuildResult], None] | None = None) -> list[BuildResult]:
-    """Build every (territory, language) edition of a quarter on a pool of processes.
+    """Build every (territory, language) edition of a quarter, on `workers` processes.
 
-    One edition failing does not stop the others: its result carries the error. Each worker draws
-    its charts itself (the pool already uses every core).
+    One edition failing does not stop the others: its result carries the error.
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     keys = [(territory, lang) for territory in territories for lang in languages]
     _SHARED.update(config=config, dataset=dataset, quarter=quarter)
     results: list[BuildResult] = []
     try:
-        if workers <= 1 or len(keys) == 1:
-            for key in keys:
-                results.append(_build_one(key))
-                if progress:
-                    progress(len(results), len(keys), results[-1])
-        else:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(workers, len(keys)), mp_context=context,
-                                     initializer=die_with_parent) as pool:
-                futures = [pool.submit(_build_one, key) for key in keys]
-                for future in as_completed(futures):
-                    results.append(future.result())
-                    if progress:
-                        progress(len(results), len(keys), results[-1])
+        for result in in_processes(_build_one, keys, workers):
+            results.append(result)
+            if progress:
+                progress(len(results), len(keys), result)
     finally:
         _SHARED.clear()
     order = {key: index for index, key in enumerate(keys)}
     return sorted(results, key=lambda r: order[(r.territory, r.lang)])
 
 
+def in_processes(function: Callable, items: list, workers: int) -> Iterator:
+    """`function(item)` for each item, in the order they finish, on up to `workers` processes.
+
+    The processes are forked: they share the memory of this one (the loaded data) as it is when
+    they start, instead of each receiving a copy.
+    """
+    if workers <= 1 or len(items) <= 1:
+        yield from map(function, items)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
+                             initializer=die_with_parent) as pool:
+        for future in as_completed([pool.submit(function, item) for item in items]):
+            yield future.result()
+
+
 def _build_one(key: tuple[str, str]) -> BuildResult:
-    import time
-
-    from bulletin.errors import BulletinError
-
     config, dataset, quarter = _SHARED["config"], _SHARED["dataset"], _SHARED["quarter"]
     territory, lang = key
     result = BuildResult(quarter, territory, lang)

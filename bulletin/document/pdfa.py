@@ -15,8 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
+from PIL import ImageCms
 
-from bulletin.document.compose import DocumentInfo, chart_xobject_name
+from bulletin.document.flowables import chart_xobject_name
+from bulletin.document.model import DocumentInfo
 
 CHART_XOBJECT_PREFIX = chart_xobject_name("")
 
@@ -35,8 +37,6 @@ def srgb_profile(created: dt.datetime) -> bytes:
 
 @lru_cache(maxsize=1)
 def _lcms_srgb_profile() -> bytes:
-    from PIL import ImageCms
-
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 

@@ -1,7 +1,8 @@
 """The tables behind the bulletin, as data a reader can reuse: one Excel workbook and CSV files.
 
 Values are the indicators' own numbers, unrounded, so that a spreadsheet reproduces the printed
-figures; column names are in the edition's language.
+figures; the names of the sheets and columns are words of the edition's language, in
+`templates/<lang>/tables.toml`.
 """
 from __future__ import annotations
 
@@ -10,30 +11,25 @@ import io
 from pathlib import Path
 
 import pandas as pd
+from xlsxwriter import Workbook
 
+from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators
+from bulletin.templates import Templates, Texts
 
-_COLUMNS = {
-    "it": {"rank": "rango", "code": "codice", "name": "nome", "value_eur": "valore_eur", "previous_eur": "anno_prima_eur",
-           "yoy_pct": "var_pct", "share_pct": "quota_pct", "quarter": "trimestre"},
-    "en": {"rank": "rank", "code": "code", "name": "name", "value_eur": "value_eur", "previous_eur": "year_before_eur",
-           "yoy_pct": "change_pct", "share_pct": "share_pct", "quarter": "quarter"},
-}
-_SHEETS = {"it": {"products": "prodotti", "destinations": "paesi", "areas": "aree", "provinces": "province",
-                  "trend": "andamento", "services": "servizi"},
-           "en": {"products": "products", "destinations": "countries", "areas": "areas", "provinces": "provinces",
-                  "trend": "trend", "services": "services"}}
+TABLE_COLUMNS = {"products": "ranked", "destinations": "ranked", "areas": "ranked", "provinces": "provinces",
+                 "trend": "trend", "services": "services"}
+"""Each table, and the list of column names it takes from `tables.toml` ([columns.<list>])."""
 
 
-def edition_tables(indicators: Indicators, lang: str) -> dict[str, pd.DataFrame]:
-    """Every table of the edition, named by sheet."""
-    names = _COLUMNS[lang]
+def edition_tables(indicators: Indicators, lang: str, templates: Templates) -> dict[str, pd.DataFrame]:
+    """Every table of the edition with something in it, named by sheet (`templates/<lang>/tables.toml`)."""
+    words = templates.texts(f"{lang}/tables.toml")
 
     def ranked(items) -> pd.DataFrame:
-        frame = pd.DataFrame([{"rank": i.rank, "code": i.code, "name": i.name[lang], "value_eur": i.value_eur,
-                               "previous_eur": i.previous_eur, "yoy_pct": i.yoy_pct, "share_pct": i.share_pct}
-                              for i in items])
-        return frame.rename(columns=names)
+        return pd.DataFrame([{"rank": i.rank, "code": i.code, "name": i.name[lang], "value_eur": i.value_eur,
+                              "previous_eur": i.previous_eur, "yoy_pct": i.yoy_pct, "share_pct": i.share_pct}
+                             for i in items])
 
     provinces = pd.DataFrame([{
         "code": p.code, "name": p.name[lang], "exports_eur": p.exports_eur, "exports_yoy_pct": p.exports_yoy_pct,
@@ -41,11 +37,28 @@ def edition_tables(indicators: Indicators, lang: str) -> dict[str, pd.DataFrame]
         "import_rank": p.import_rank, "share_of_region_pct": p.share_of_region_pct,
         "top_export_product": p.top_export_product.code if p.top_export_product else None}
         for p in indicators.provinces])
-    trend = pd.DataFrame([vars(point) for point in indicators.trend]).rename(columns={"quarter": names["quarter"]})
-    services = pd.DataFrame([vars(s) for s in indicators.services])
     tables = {"products": ranked(indicators.products), "destinations": ranked(indicators.destinations),
-              "areas": ranked(indicators.areas), "provinces": provinces, "trend": trend, "services": services}
-    return {_SHEETS[lang][key]: frame for key, frame in tables.items() if not frame.empty}
+              "areas": ranked(indicators.areas), "provinces": provinces,
+              "trend": pd.DataFrame([vars(point) for point in indicators.trend]),
+              "services": pd.DataFrame([vars(s) for s in indicators.services])}
+    return {_sheet_name(words, key): _named_columns(words, TABLE_COLUMNS[key], frame)
+            for key, frame in tables.items() if not frame.empty}
+
+
+def _sheet_name(words: Texts, table: str) -> str:
+    name = words.table("sheets").get(table)
+    if not isinstance(name, str):
+        raise ConfigError(f"template {words.name}: [sheets] must name the sheet {table!r}")
+    return name
+
+
+def _named_columns(words: Texts, columns: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its columns named in the edition's language; every column must have a name."""
+    names = words.table("columns").get(columns)
+    unnamed = [c for c in frame.columns if not isinstance(names, dict) or not isinstance(names.get(c), str)]
+    if unnamed:
+        raise ConfigError(f"template {words.name}: [columns.{columns}] must name the columns {', '.join(unnamed)}")
+    return frame.rename(columns=names)
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path, built_at: dt.datetime) -> None:
@@ -55,8 +68,6 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, built_at: dt.dat
     (rather than openpyxl) because it only writes: it loads in a fifth of the time, and dates
     the workbook's members with a fixed time, so the same figures give the same bytes.
     """
-    from xlsxwriter import Workbook
-
     stamp = built_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     buffer = io.BytesIO()  # written by us, so that a full disk is an OSError like any other

@@ -1,21 +1,22 @@
-"""Every figure the bulletin prints, computed once from the validated data.
+"""Every figure the bulletin prints (`figures.Indicators`), computed once from the validated data.
 
-The text, the tables and the charts all read this one object, so they cannot disagree. Its
-JSON form (`indicators.json`) is a contract read by later tools: keep the keys stable.
-A change against a zero or missing base is None ("n.d." in print), never infinity.
+An edition reads only the rows its figures are made of (`data.territory_rows`), so that it costs
+the same on the data of one region and on the data of all Italy.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
 from bulletin import reference
-from bulletin.data.trade import quarter_sort_key, shift_quarter
+from bulletin.data.quarters import quarter_sort_key, shift_quarter
+from bulletin.data.selection import territory_rows
+from bulletin.indicators.figures import (FlowFigures, Indicators, NationalFigures, ParentFigures, ProvinceFigures,
+                                         RankedItem, ServiceFigures, TopProduct, TrendPoint)
 
 TREND_QUARTERS = 12
+SERVICE_COUNTS = ("firms", "smes", "activities")
 
 
 def change_pct(now: float | None, before: float | None) -> float | None:
@@ -38,129 +39,10 @@ def partner_names(code: str) -> dict[str, str]:
     return {lang: reference.partner_name(code, lang) for lang in reference.LANGUAGES}
 
 
-@dataclass
-class FlowFigures:
-    value_eur: float
-    previous_eur: float | None
-    yoy_pct: float | None
-    share_of_national_pct: float | None
-    ytd_value_eur: float
-    ytd_previous_eur: float | None
-    ytd_yoy_pct: float | None
-    ytd_quarters: list[str]
-
-
-@dataclass
-class NationalFigures:
-    value_eur: float
-    previous_eur: float | None
-    yoy_pct: float | None
-
-
-@dataclass
-class TrendPoint:
-    quarter: str
-    exports_eur: float
-    imports_eur: float
-    national_exports_eur: float
-    national_imports_eur: float
-
-
-@dataclass
-class RankedItem:
-    """A product, partner or area: its value this quarter, a year before, change, share and rank."""
-
-    code: str
-    name: dict[str, str]
-    value_eur: float
-    previous_eur: float
-    yoy_pct: float | None
-    share_pct: float | None
-    rank: int
-
-
-@dataclass
-class TopProduct:
-    code: str
-    name: dict[str, str]
-    value_eur: float
-
-
-@dataclass
-class ProvinceFigures:
-    code: str
-    name: dict[str, str]
-    exports_eur: float
-    imports_eur: float
-    exports_previous_eur: float
-    imports_previous_eur: float
-    exports_yoy_pct: float | None
-    imports_yoy_pct: float | None
-    export_rank: int
-    import_rank: int
-    share_of_region_pct: float | None
-    share_of_national_pct: float | None
-    top_export_product: TopProduct | None
-    export_products_eur: dict[str, float]
-
-
-@dataclass
-class ParentFigures:
-    """For a province edition: where it stands in its region."""
-
-    code: str
-    name: dict[str, str]
-    exports_eur: float
-    share_of_region_pct: float | None
-    export_rank: int | None
-    provinces: int
-
-
-@dataclass
-class ServiceFigures:
-    provider: str
-    service: str
-    firms: int
-    smes: int
-    activities: int
-    firms_previous: int | None
-    smes_previous: int | None
-    activities_previous: int | None
-    firms_yoy_pct: float | None
-    smes_yoy_pct: float | None
-    activities_yoy_pct: float | None
-
-
-@dataclass
-class Indicators:
-    quarter: str
-    previous_year_quarter: str
-    territory: dict
-    exports: FlowFigures
-    imports: FlowFigures
-    trade_eur: float
-    trade_previous_eur: float | None
-    trade_yoy_pct: float | None
-    balance_eur: float
-    national_exports: NationalFigures
-    national_imports: NationalFigures
-    trend: list[TrendPoint]
-    products: list[RankedItem]
-    destinations: list[RankedItem]
-    areas: list[RankedItem]
-    provinces: list[ProvinceFigures]
-    region: ParentFigures | None
-    services: list[ServiceFigures]
-    services_quarter_available: bool
-    warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def with_service_names(self, names: Mapping[str, str]) -> Indicators:
-        """The same figures, with each service named as an edition's language names it (a
-        service not in `names` keeps the data's name)."""
-        return replace(self, services=[replace(s, service=names.get(s.service, s.service)) for s in self.services])
+def rank_by_value(values: pd.Series) -> pd.Series:
+    """1 for the largest value, 2 for the next...; ties ranked by code, so the order never changes."""
+    order = sorted(values.index, key=lambda code: (-values[code], code))
+    return pd.Series(range(1, len(order) + 1), index=order).reindex(values.index)
 
 
 def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str,
@@ -168,17 +50,12 @@ def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str
     """All figures for one quarter and territory; `trade` and `services` as `data.load_dataset` gives them."""
     previous = shift_quarter(quarter, -4)
     place = reference.TERRITORIES[territory]
-    # Only the territory, its provinces, its region and siblings, and Italy matter: on national
-    # data that is a small part of the rows, and every group-by below runs on that part.
-    relevant = {territory, reference.NATIONAL, *reference.provinces_of(territory)}
-    if place.parent:
-        relevant |= {place.parent, *reference.provinces_of(place.parent)}
-    trade = trade[trade["territory"].isin(relevant)]
-    totals = trade.groupby(["period", "flow", "territory"])["value_eur"].sum()
+    trade = edition_rows(trade, quarter, territory)
+    sums = trade.groupby(["period", "flow", "territory"], observed=True)["value_eur"].sum()
+    totals = dict(zip(sums.index.tolist(), sums.tolist()))
 
     def total(period: str, flow: str, code: str) -> float | None:
-        value = totals.get((period, flow, code))
-        return None if value is None else float(value)
+        return totals.get((period, flow, code))
 
     available = set(trade["period"].unique())
     exports = _flow_figures(total, available, quarter, "export", territory)
@@ -186,8 +63,8 @@ def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str
     trade_now = exports.value_eur + imports.value_eur
     trade_before = (None if exports.previous_eur is None or imports.previous_eur is None
                     else exports.previous_eur + imports.previous_eur)
-    here = trade[(trade["territory"] == territory)]
-    exports_here = here[here["flow"] == "export"]
+    exports_here = trade[(trade["territory"] == territory) & (trade["flow"] == "export")
+                         & trade["period"].isin([previous, quarter])]
     return Indicators(
         quarter=quarter,
         previous_year_quarter=previous,
@@ -212,6 +89,26 @@ def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str
         services_quarter_available=bool((services["period"] == quarter).any()),
         warnings=[w for w in (warnings or []) if quarter in w],
     )
+
+
+def edition_rows(trade: pd.DataFrame, quarter: str, territory: str) -> pd.DataFrame:
+    """The rows an edition's figures are made of, out of all the data.
+
+    The territory's, its region's and Italy's in the trend window, which holds every quarter a
+    total is taken of (a year before, the year to date and the year before that); the provinces
+    compared (the territory's own, or its region's) in the quarter and a year before. Provinces
+    have rows only in quarters their region has rows in (`data` checks it), so these rows hold
+    every quarter that the data hold for any of these territories in the window.
+    """
+    place = reference.TERRITORIES[territory]
+    totalled = {territory, reference.NATIONAL} | ({place.parent} if place.parent else set())
+    compared = {*reference.provinces_of(territory), *(reference.provinces_of(place.parent) if place.parent else [])}
+    return pd.concat([territory_rows(trade, totalled, _trend_window(quarter)),
+                      territory_rows(trade, compared - totalled, [shift_quarter(quarter, -4), quarter])])
+
+
+def _trend_window(quarter: str) -> list[str]:
+    return [shift_quarter(quarter, -i) for i in range(TREND_QUARTERS - 1, -1, -1)]
 
 
 def _flow_figures(total, available: set[str], quarter: str, flow: str, territory: str) -> FlowFigures:
@@ -240,44 +137,36 @@ def _national(total, quarter: str, previous: str, flow: str) -> NationalFigures:
 
 
 def _trend(total, available: set[str], quarter: str, territory: str) -> list[TrendPoint]:
-    window = [shift_quarter(quarter, -i) for i in range(TREND_QUARTERS - 1, -1, -1)]
     return [TrendPoint(quarter=p,
                        exports_eur=total(p, "export", territory) or 0.0,
                        imports_eur=total(p, "import", territory) or 0.0,
                        national_exports_eur=total(p, "export", reference.NATIONAL) or 0.0,
                        national_imports_eur=total(p, "import", reference.NATIONAL) or 0.0)
-            for p in window if p in available]
+            for p in _trend_window(quarter) if p in available]
 
 
-def _two_quarters(rows: pd.DataFrame, column: str, quarter: str, previous: str) -> pd.DataFrame:
-    """Values by `column` in the quarter and a year before, side by side, zero where absent."""
+def _two_quarters(rows: pd.DataFrame, column: str, quarter: str, previous: str) -> dict[str, tuple[float, float]]:
+    """Values by `column` in the quarter and a year before (zero where absent), by code in order."""
     sums = (rows[rows["period"].isin([quarter, previous])]
             .groupby([column, "period"], observed=True)["value_eur"].sum())
     values = dict(zip(sums.index.tolist(), sums.tolist()))
-    keys = sorted({key for key, _ in values})
-    return pd.DataFrame({"now": [values.get((key, quarter), 0.0) for key in keys],
-                         "before": [values.get((key, previous), 0.0) for key in keys]},
-                        index=pd.Index(keys, name=column, dtype=object))
+    return {key: (values.get((key, quarter), 0.0), values.get((key, previous), 0.0))
+            for key in sorted({key for key, _ in values})}
 
 
 def _ranked(rows: pd.DataFrame, column: str, quarter: str, previous: str, name_of,
             all_codes: list[str] | None = None) -> list[RankedItem]:
-    table = _two_quarters(rows, column, quarter, previous)
+    values = _two_quarters(rows, column, quarter, previous)
     if all_codes is not None:
-        table = table.reindex(all_codes, fill_value=0.0)
-    table = table[(table["now"] > 0) | (table["before"] > 0) | (all_codes is not None)]
+        values = {code: values.get(code, (0.0, 0.0)) for code in all_codes}
+    else:
+        values = {code: (now, before) for code, (now, before) in values.items() if now > 0 or before > 0}
     # Rank by value, ties broken by code, so the order is the same on every run.
-    table = table.reset_index().sort_values(["now", column], ascending=[False, True])
-    whole = float(table["now"].sum())
+    order = sorted(values, key=lambda code: (-values[code][0], code))
+    whole = float(pd.Series([values[code][0] for code in order], dtype=float).sum())
     return [RankedItem(code=code, name=name_of(code), value_eur=now, previous_eur=before,
                        yoy_pct=change_pct(now, before), share_pct=share_pct(now, whole), rank=rank)
-            for rank, (code, now, before) in enumerate(zip(table[column].tolist(), table["now"].tolist(),
-                                                           table["before"].tolist()), start=1)]
-
-
-def _rank(values: pd.Series) -> pd.Series:
-    order = sorted(values.index, key=lambda code: (-values[code], code))
-    return pd.Series(range(1, len(order) + 1), index=order).reindex(values.index)
+            for rank, (code, (now, before)) in enumerate(((code, values[code]) for code in order), start=1)]
 
 
 def _provinces(trade: pd.DataFrame, total, quarter: str, previous: str, territory: str) -> list[ProvinceFigures]:
@@ -286,28 +175,30 @@ def _provinces(trade: pd.DataFrame, total, quarter: str, previous: str, territor
     if rows.empty:
         return []
     flows = {flow: _two_quarters(rows[rows["flow"] == flow], "territory", quarter, previous)
-             .reindex(codes, fill_value=0.0) for flow in ("export", "import")}
-    export_rank = _rank(flows["export"]["now"])
-    import_rank = _rank(flows["import"]["now"])
+             for flow in ("export", "import")}
+    now, before = ({flow: {code: values.get(code, (0.0, 0.0))[i] for code in codes} for flow, values in flows.items()}
+                   for i in (0, 1))
+    export_rank = rank_by_value(pd.Series(now["export"], dtype=float))
+    import_rank = rank_by_value(pd.Series(now["import"], dtype=float))
     now_exports = rows[(rows["period"] == quarter) & (rows["flow"] == "export")]
-    by_product = now_exports.pivot_table(index="territory", columns="product", values="value_eur",
-                                         aggfunc="sum", fill_value=0.0).to_dict("index")
+    sums = now_exports.groupby(["territory", "product"], observed=True)["value_eur"].sum()
+    by_product = dict(zip(sums.index.tolist(), sums.tolist()))
     region_exports = total(quarter, "export", territory)
     national_exports = total(quarter, "export", reference.NATIONAL)
     result = []
     for code in codes:
-        exports, imports = flows["export"].loc[code], flows["import"].loc[code]
-        products = {p: float(by_product.get(code, {}).get(p, 0.0)) for p in reference.PRODUCTS}
+        products = {p: float(by_product.get((code, p), 0.0)) for p in reference.PRODUCTS}
         top = max(products, key=lambda p: (products[p], p)) if any(products.values()) else None
+        exports, imports = now["export"][code], now["import"][code]
         result.append(ProvinceFigures(
             code=code, name=names(reference.TERRITORIES[code]),
-            exports_eur=float(exports["now"]), imports_eur=float(imports["now"]),
-            exports_previous_eur=float(exports["before"]), imports_previous_eur=float(imports["before"]),
-            exports_yoy_pct=change_pct(exports["now"], exports["before"]),
-            imports_yoy_pct=change_pct(imports["now"], imports["before"]),
+            exports_eur=exports, imports_eur=imports,
+            exports_previous_eur=before["export"][code], imports_previous_eur=before["import"][code],
+            exports_yoy_pct=change_pct(exports, before["export"][code]),
+            imports_yoy_pct=change_pct(imports, before["import"][code]),
             export_rank=int(export_rank[code]), import_rank=int(import_rank[code]),
-            share_of_region_pct=share_pct(exports["now"], region_exports),
-            share_of_national_pct=share_pct(exports["now"], national_exports),
+            share_of_region_pct=share_pct(exports, region_exports),
+            share_of_national_pct=share_pct(exports, national_exports),
             top_export_product=(TopProduct(code=top, name=names(reference.PRODUCTS[top]), value_eur=products[top])
                                 if top else None),
             export_products_eur=products,
@@ -325,27 +216,24 @@ def _parent(total, quarter: str, territory: str) -> ParentFigures | None:
     return ParentFigures(code=place.parent, name=names(reference.TERRITORIES[place.parent]),
                          exports_eur=total(quarter, "export", place.parent) or 0.0,
                          share_of_region_pct=share_pct(exports, total(quarter, "export", place.parent)),
-                         export_rank=int(_rank(values)[territory]), provinces=len(siblings))
+                         export_rank=int(rank_by_value(values)[territory]), provinces=len(siblings))
 
 
 def _services(services: pd.DataFrame, quarter: str, previous: str) -> list[ServiceFigures]:
-    now = services[services["period"] == quarter].set_index(["provider", "service"])
-    before = services[services["period"] == previous].set_index(["provider", "service"])
+    def counts_in(period: str) -> dict[tuple[str, str], dict[str, int]]:
+        rows = services[services["period"] == period]
+        return {(provider, service): dict(zip(SERVICE_COUNTS, counts))
+                for provider, service, *counts in zip(rows["provider"], rows["service"],
+                                                      *(rows[column].tolist() for column in SERVICE_COUNTS))}
+
+    before = counts_in(previous)
     result = []
-    for (provider, service), row in now.iterrows():
-        old = before.loc[(provider, service)] if (provider, service) in before.index else None
-
-        def previous_of(column: str) -> int | None:
-            return None if old is None else int(old[column])
-
+    for (provider, service), now in counts_in(quarter).items():
+        old = before.get((provider, service), {})
         result.append(ServiceFigures(
-            provider=provider, service=service,
-            firms=int(row["firms"]), smes=int(row["smes"]), activities=int(row["activities"]),
-            firms_previous=previous_of("firms"), smes_previous=previous_of("smes"),
-            activities_previous=previous_of("activities"),
-            firms_yoy_pct=change_pct(row["firms"], previous_of("firms")),
-            smes_yoy_pct=change_pct(row["smes"], previous_of("smes")),
-            activities_yoy_pct=change_pct(row["activities"], previous_of("activities")),
+            provider=provider, service=service, **now,
+            **{f"{column}_previous": old.get(column) for column in SERVICE_COUNTS},
+            **{f"{column}_yoy_pct": change_pct(now[column], old.get(column)) for column in SERVICE_COUNTS},
         ))
     return result
 

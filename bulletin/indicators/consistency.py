@@ -13,19 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from pypdf import PdfReader
 
-from bulletin.text import formatting as fmt
-from bulletin.errors import BulletinError
+from bulletin.data.selection import territory_rows
 from bulletin.reference import NATIONAL
+from bulletin.text import formatting as fmt
 
 
 # The cover, the contents and the key figures: where a reader meets the headline figures, and
 # enough to read back (extracting all pages costs seconds, and it runs before every sending).
 HEADLINE_PAGES = 4
-
-
-class ConsistencyError(BulletinError):
-    """An edition's figures do not match the data: it must not be sent."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ class Headline:
 def derive_headline(trade: pd.DataFrame, quarter: str, territory: str) -> Headline:
     year, q = int(quarter[:4]), quarter[-1]
     previous = f"{year - 1}Q{q}"
-    rows = trade[trade["territory"].astype(str).isin([territory, NATIONAL])]
+    rows = territory_rows(trade, [territory, NATIONAL])
     period, flow, place = rows["period"].astype(str), rows["flow"].astype(str), rows["territory"].astype(str)
 
     def total(when: str, direction: str, where: str) -> float:
@@ -105,8 +102,6 @@ def check_edition(trade: pd.DataFrame, folder: Path, pdf: Path, quarter: str, te
 
 def pdf_text(pdf: Path, pages: int | None = None) -> str:
     """The PDF's text as extracted by a reader's tool, with line breaks and runs of spaces folded."""
-    from pypdf import PdfReader
-
     reader = PdfReader(pdf)
     chosen = reader.pages[:pages] if pages else reader.pages
     return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in chosen))

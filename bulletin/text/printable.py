@@ -9,13 +9,13 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from reportlab.pdfbase.ttfonts import TTFont
+
 from bulletin.errors import DataError, Problem
 
 
 @lru_cache(maxsize=8)
 def _code_points(font: Path) -> frozenset[int]:
-    from reportlab.pdfbase.ttfonts import TTFont
-
     return frozenset(TTFont(f"glyph-check-{font.stem}", str(font)).face.charToGlyph)
 
 

@@ -1,0 +1,245 @@
+"""One chart drawn with matplotlib: a figure measured in points, saved as a one-page PDF of
+exactly the chart's size.
+
+Layout is computed in points from text widths that matplotlib measures (no `bbox_inches="tight"`,
+no constrained layout): each file is exactly `WIDTH_MM` wide and as high as its drawing decides,
+and nothing is clipped. matplotlib lays out and draws all text itself; the PDF canvas below only
+has it draw text the way matplotlib's generic renderer does, as filled outlines
+(`RendererBase.draw_text`), and measure it as those outlines are measured (`TextToPath`), both
+kept per string because matplotlib shapes every string anew at about a millisecond. So the
+chart PDFs hold no fonts: the bulletin, which places each chart page as it is (`document.pdfa`),
+embeds only the fonts of its own text, as PDF/A asks. Nothing in a file depends on when or with
+which matplotlib it was drawn: no dates, no producer.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfFile, RendererPdf
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.path import Path as Outline
+from matplotlib.text import Text
+from matplotlib.textpath import text_to_path
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Affine2D
+
+from bulletin.brand import Brand
+
+MM = 72.0 / 25.4          # points per millimetre
+WIDTH_MM = 170.0          # the text frame of an A4 page with 20 mm margins
+MIN_HEIGHT_MM, MAX_HEIGHT_MM = 60.0, 120.0
+FONT_SIZE = 8.0           # panel titles
+SMALL = 7.5               # everything else: the smallest size printed
+SERIES_COLOURS = ("primary", "secondary", "accent")  # must stay apart in grey: see tests
+
+# Nothing in the file depends on when or with which matplotlib it was drawn.
+PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
+
+
+@dataclass(frozen=True)
+class ChartStyle:
+    """What drawing needs of the brand: its colours by name, its colour scale (light to dark, for
+    the heat map) and its font files by style (regular, bold, italic, bold_italic)."""
+
+    colours: Mapping[str, str]
+    scale: tuple[str, ...]
+    fonts: Mapping[str, Path]
+
+
+def chart_style(brand: Brand) -> ChartStyle:
+    """Only what the charts use, so drawing needs no brand file, logo or organisation."""
+    return ChartStyle(colours=dict(brand.colours), scale=tuple(brand.scale), fonts=dict(brand.fonts))
+
+
+def draw_chart(draw: Callable[[ChartCanvas, Any], None], data: Any, style: ChartStyle, lang: str,
+               path: Path) -> ChartCanvas:
+    """Draw `data` with `draw` into the one-page PDF `path`; the canvas tells its size and labels."""
+    canvas = ChartCanvas(style, lang)
+    # Text takes its font and colours from the settings when it is made, and the file its
+    # compression when it is written: both happen inside.
+    with matplotlib.rc_context(_settings(style.colours, canvas.family)):
+        draw(canvas, data)
+        if canvas.fig is None:
+            raise RuntimeError(f"drawing {path.stem!r} made no figure (call ChartCanvas.start)")
+        canvas.fig.savefig(path, format="pdf", metadata=PDF_METADATA)
+    return canvas
+
+
+class ChartCanvas:
+    """One chart being drawn: its figure in points from the lower left corner, the brand's
+    colours, text measured as it will be drawn, and the number labels printed (`labels`)."""
+
+    def __init__(self, style: ChartStyle, lang: str):
+        self.colours, self.scale, self.lang = style.colours, style.scale, lang
+        self.family = brand_family(tuple(str(style.fonts[name]) for name in sorted(style.fonts)))
+        self.width = WIDTH_MM * MM
+        self.height = 0.0
+        self.fig: Figure | None = None
+        self.points = Affine2D()
+        self.labels: list[str] = []
+
+    def start(self, height_pt: float) -> Figure:
+        """The figure, `height_pt` high: a drawing decides its height before it draws."""
+        self.height = height_pt
+        self.fig = Figure(figsize=(self.width / 72.0, height_pt / 72.0), dpi=72)
+        OutlinePdfCanvas(self.fig)
+        self.fig.patch.set_visible(False)
+        self.points = Affine2D().scale(1 / 72.0) + self.fig.dpi_scale_trans
+        return self.fig
+
+    def colour(self, name: str) -> str:
+        """A brand colour by name ("primary"), or a colour given as it is ("#FFFFFF")."""
+        return self.colours.get(name, name)
+
+    def width_of(self, text: str, size: float = SMALL, weight: str = "normal", style: str = "normal") -> float:
+        """The width in points of `text` (its longest line) as matplotlib will draw it."""
+        prop = FontProperties(family=self.family, size=size, weight=weight, style=style)
+        return max(text_extent(line, prop, False)[0] for line in text.split("\n"))
+
+    def wrap(self, text: str, max_pt: float) -> str:
+        """Greedy word wrap on measured widths, at spaces only (not at no-break spaces); a single
+        word longer than a line stays whole."""
+        words = [word for word in text.split(" ") if word]
+        if self.width_of(" ".join(words)) <= max_pt:  # most names fit: one measure, not one a word
+            return " ".join(words)
+        lines: list[str] = []
+        for word in words:
+            if lines and self.width_of(f"{lines[-1]} {word}") <= max_pt:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        return "\n".join(lines)
+
+    def axes(self, left: float, bottom: float, width: float, height: float) -> Axes:
+        """Axes placed in points, with only the left and bottom spines, drawn below the data."""
+        ax = self.fig.add_axes((left / self.width, bottom / self.height, width / self.width, height / self.height))
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_axisbelow(True)
+        ax.patch.set_visible(False)
+        return ax
+
+    def text(self, x: float, y: float, text: str, colour: str = "text", size: float = SMALL, **kw) -> Text:
+        """Text at (x, y) points from the figure's lower left corner."""
+        return self.fig.text(x, y, text, transform=self.points, fontsize=size, color=self.colour(colour), **kw)
+
+
+def nice_ticks(low: float, high: float, bins: int = 5) -> list[float]:
+    if high <= low:
+        high = low + 1.0
+    return [float(t) for t in MaxNLocator(nbins=bins, steps=[1, 2, 5, 10]).tick_values(low, high)]
+
+
+def tick_decimals(ticks: list[float]) -> int:
+    """As many decimals as the step between ticks needs: 0 for 1, 2, 5...; 1 for 0.5."""
+    step = min((b - a for a, b in zip(ticks, ticks[1:])), default=1.0)
+    return 0 if step >= 1 or step <= 0 else min(6, -math.floor(math.log10(step) + 1e-9))
+
+
+def clamp_height(content_pt: float) -> float:
+    """A chart's height from its content's, kept between the smallest and largest a page takes."""
+    return min(max(content_pt, MIN_HEIGHT_MM * MM), MAX_HEIGHT_MM * MM)
+
+
+def luminance(colour) -> float:
+    """Relative luminance (WCAG): 0.2126 R + 0.7152 G + 0.0722 B on linearised sRGB."""
+    def linear(v: float) -> float:
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(v) for v in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@lru_cache(maxsize=None)
+def brand_family(font_files: tuple[str, ...]) -> str:
+    """Make the brand's TTF files known to matplotlib (once per process); return a family naming them.
+
+    The family gets a name of its own: under its real name ("Open Sans") matplotlib could pick
+    a system copy of the font, which may differ from the brand's file and from machine to machine.
+    """
+    family = "BulletinBrand" + hashlib.sha256("\n".join(font_files).encode("utf-8")).hexdigest()[:12]
+    for path in font_files:
+        entry = font_manager.ttfFontProperty(font_manager.get_font(path))
+        font_manager.fontManager.ttflist.append(dataclasses.replace(entry, name=family))
+    return family
+
+
+def _settings(colours: Mapping[str, str], family: str) -> dict:
+    return {"font.family": [family], "font.size": SMALL,
+            "text.parse_math": False,  # "$5 e $10" in a name is money, not mathematics
+            "text.color": colours["text"], "axes.unicode_minus": False, "path.simplify": True,
+            "grid.color": colours["rule"], "grid.linewidth": 0.5, "grid.linestyle": "-",
+            "axes.edgecolor": colours["muted"], "axes.linewidth": 0.6,
+            "xtick.color": colours["muted"], "ytick.color": colours["muted"],
+            "xtick.labelcolor": colours["text"], "ytick.labelcolor": colours["text"],
+            "xtick.labelsize": SMALL, "ytick.labelsize": SMALL, "xtick.major.size": 0, "ytick.major.size": 0,
+            "xtick.major.pad": 3, "ytick.major.pad": 3,
+            # zlib's fastest level: outlined text compresses well at any level, and the default
+            # (6) cost a third of the drawing time for files a sixth smaller.
+            "pdf.compression": 1}
+
+
+@lru_cache(maxsize=8192)
+def text_extent(text: str, prop: FontProperties, ismath: bool | str) -> tuple[float, float, float]:
+    """Width, height and descent in points of one line of `text` drawn as outlines, as matplotlib
+    measures it. Kept: matplotlib shapes the string anew for every measure, and a chart measures
+    each label more than once (its layout here, then matplotlib aligning it), "n.d." or "0" often."""
+    return text_to_path.get_text_width_height_descent(text, prop, ismath=ismath)
+
+
+@lru_cache(maxsize=2048)  # an outline is some 20 kB; an edition draws about 300 different strings
+def text_outline(text: str, prop: FontProperties, ismath: bool | str) -> Outline:
+    """The outline of one line of `text` at matplotlib's reference size (`TextToPath.FONT_SCALE`),
+    as matplotlib lays it out. Kept: laying a string out and loading its glyphs was two thirds
+    of the time spent drawing text, and labels repeat within a chart ("0", "n.d."), between
+    charts (names, quarters) and from one edition to the next."""
+    return Outline(*text_to_path.get_text_path(prop, text, ismath=ismath))
+
+
+class OutlineRendererPdf(RendererPdf):
+    """matplotlib's PDF renderer with text drawn as filled outlines, as matplotlib's base renderer
+    draws it (`RendererBase.draw_text`) but from kept outlines, and measured as those outlines
+    are (unhinted), so text sits exactly where it is aligned."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath == "TeX":
+            return RendererBase.draw_text(self, gc, x, y, s, prop, angle, ismath, mtext)
+        scale = self.points_to_pixels(prop.get_size_in_points()) / text_to_path.FONT_SCALE
+        gc.set_linewidth(0.0)
+        self.draw_path(gc, text_outline(s, prop.copy(), ismath),  # a copy: the text may change its own later
+                       Affine2D().scale(scale).rotate_deg(angle).translate(x, y), rgbFace=gc.get_rgb())
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath == "TeX":
+            return super().get_text_width_height_descent(s, prop, ismath)
+        return text_extent(s, prop.copy(), ismath)
+
+
+class OutlinePdfCanvas(FigureCanvasPdf):
+    """matplotlib's PDF canvas drawing with `OutlineRendererPdf`: one page, 72 dpi, of the figure's size."""
+
+    def print_pdf(self, filename, *, bbox_inches_restore=None, metadata=None, **_other_savefig_options):
+        self.figure.dpi = 72
+        width, height = self.figure.get_size_inches()
+        file = PdfFile(filename, metadata=metadata)
+        try:
+            file.newPage(width, height)
+            renderer = MixedModeRenderer(self.figure, width, height, 72, OutlineRendererPdf(file, 72, height, width),
+                                         bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
+            file.finalize()
+        finally:
+            file.close()

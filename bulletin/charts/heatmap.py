@@ -1,0 +1,74 @@
+"""A heat map: a grid of cells shaded on the brand's colour scale, each cell printing its figure.
+
+Every cell prints its number, in white or in the text colour, whichever contrasts more with its
+fill, so the map reads without telling shades apart. Under it a key names the columns.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import offset_copy
+
+from bulletin.charts.canvas import SMALL, ChartCanvas, clamp_height, luminance
+
+CELL, HEADER, GAP = 14.5, 13.0, 9.0   # points: a row's height, the column codes above, above the key
+LINE = SMALL * 1.3                    # a line of the key
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    rows: tuple[str, ...]                        # row names, left of the grid
+    columns: tuple[str, ...]                     # column codes, above the grid, in bold
+    values: tuple[tuple[float | None, ...], ...]  # a row's values, a column each: the shade (None: the lightest)
+    labels: tuple[tuple[str, ...], ...]          # what each cell prints, as formatted
+    key: tuple[tuple[str, str], ...]             # (column code, its name) for the key
+    key_title: str
+
+
+def draw_heatmap(c: ChartCanvas, heat: HeatMap) -> None:
+    # The key: "code name" in as many columns as fit the width, under its title.
+    code_w = max(c.width_of(code, weight="bold") for code, _ in heat.key) + 4.0
+    entry_w = code_w + max(c.width_of(name) for _, name in heat.key) + 12.0
+    key_cols = max(1, min(len(heat.key), int(c.width // entry_w)))
+    key_rows = math.ceil(len(heat.key) / key_cols)
+    key_height = LINE * (key_rows + 1)
+    fig = c.start(clamp_height(key_height + GAP + CELL * len(heat.rows) + HEADER))
+    left = max(c.width_of(name) for name in heat.rows) + 6.0
+    bottom = key_height + GAP
+    ax = c.axes(left, bottom, c.width - left - 1.0, c.height - bottom - HEADER)
+    ax.set_axis_off()
+    ax.set_xlim(0, len(heat.columns))
+    ax.set_ylim(len(heat.rows), 0)
+    shown = [v for row in heat.values for v in row if v is not None]
+    vmax = max(10.0, math.ceil(max(shown, default=10.0) / 10.0) * 10.0)
+    cmap = LinearSegmentedColormap.from_list("brand", c.scale)
+    text_luminance = luminance(c.colour("text"))
+    for i, (values, labels) in enumerate(zip(heat.values, heat.labels)):
+        for j, (value, label) in enumerate(zip(values, labels)):
+            fill = cmap(0.0 if value is None else min(value / vmax, 1.0))[:3]
+            ax.add_artist(Rectangle((j, i), 1, 1, facecolor=fill, edgecolor="white", linewidth=1.0, clip_on=False))
+            lum = luminance(fill)
+            ink = "#FFFFFF" if _contrast(1.0, lum) > _contrast(text_luminance, lum) else c.colour("text")
+            ax.text(j + 0.5, i + 0.5, label, ha="center", va="center_baseline", color=ink)
+            c.labels.append(label)
+    for j, code in enumerate(heat.columns):
+        ax.text(j + 0.5, 0, code, ha="center", va="baseline", weight="bold",
+                transform=offset_copy(ax.transData, fig, y=4.0, units="points"))
+    for i, name in enumerate(heat.rows):
+        ax.text(0, i + 0.5, name, ha="right", va="center_baseline",
+                transform=offset_copy(ax.transData, fig, x=-5.0, units="points"))
+    x0 = left if left + key_cols * entry_w <= c.width else 0.0
+    y = key_height - LINE + 2.0
+    c.text(x0, y, heat.key_title, colour="muted", va="baseline", style="italic")
+    for n, (code, name) in enumerate(heat.key):
+        col, row = divmod(n, key_rows)
+        c.text(x0 + col * entry_w, y - LINE * (row + 1), code, va="baseline", weight="bold")
+        c.text(x0 + col * entry_w + code_w, y - LINE * (row + 1), name, va="baseline")
+
+
+def _contrast(a: float, b: float) -> float:
+    """WCAG contrast ratio of two luminances."""
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)

@@ -1,0 +1,101 @@
+"""What a section is built from, and the pieces several sections share.
+
+A section is a function of one `SectionContext`: the edition's inputs, the house styles and the
+labels, with the few building blocks every section uses (paragraphs, a captioned chart, a
+captioned table), so that a section function reads as the list of what it prints.
+"""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
+
+from bulletin.document.flowables import ChartForm
+from bulletin.document.model import DocumentInputs
+from bulletin.document.styles import Styles
+from bulletin.indicators.compute import Indicators
+from bulletin.templates import Texts
+from bulletin.text import formatting as fmt
+from bulletin.text.markup import Block
+from bulletin.text.narrative import Narrative
+
+
+class SectionContext:
+    """The edition being composed, seen from a section: its inputs, with the parts every section
+    reads named directly, and the house styles."""
+
+    def __init__(self, inputs: DocumentInputs, styles: Styles):
+        self.inputs, self.styles = inputs, styles
+        self.labels: Texts = inputs.labels
+        self.lang: str = inputs.edition.lang
+        self.indicators: Indicators = inputs.indicators
+        self.narrative: Narrative = inputs.narrative
+
+    def label(self, key: str, **values) -> str:
+        """The label `key` as plain text, for table headers and tiles (escaped where they are set)."""
+        return self.labels.fill(key, **values)
+
+    def markup(self, key: str, **values) -> str:
+        """The label `key` as paragraph markup: the label and the values are text, never markup."""
+        return self.labels.fill(key, escape=escape, **values)
+
+    def quarter(self, short: bool = False) -> str:
+        """The edition's quarter as printed: "I trimestre 2017"."""
+        return fmt.quarter_label(self.indicators.quarter, self.lang, short=short)
+
+    def paragraphs(self, texts: list[str], style: ParagraphStyle | None = None) -> list[Flowable]:
+        """Paragraphs of the narrative, which is markup already."""
+        return [Paragraph(text, style or self.styles.body) for text in texts]
+
+    def blocks(self, blocks: list[Block], compact: bool = False) -> list[Flowable]:
+        """Markdown blocks (notes, services, methodology); `compact` sets them small, as notes."""
+        s = self.styles
+        body, bullet = (s.note, s.note_bullet) if compact else (s.body, s.bullet)
+        flowables: list[Flowable] = []
+        number = 0
+        for block in blocks:
+            if block.kind == "heading":
+                flowables.append(Paragraph(block.markup, s.h2))
+                number = 0
+            elif block.kind == "bullet":
+                flowables.append(Paragraph(block.markup, bullet, bulletText="•"))
+            elif block.kind == "number":
+                number += 1
+                flowables.append(Paragraph(block.markup, bullet, bulletText=f"{number}."))
+            else:
+                flowables.append(Paragraph(block.markup, body))
+                number = 0
+        return flowables
+
+    def chart(self, name: str, **values) -> list[Flowable]:
+        """The chart with its caption (`chart_<name>`, filled with the quarter and `values`) and
+        source, kept on one page; nothing if the edition has no such chart."""
+        chart = self.inputs.charts.get(name)
+        if chart is None:
+            return []
+        caption = Paragraph(self.markup(f"chart_{name}", quarter=self.quarter(), **values), self.styles.caption)
+        source = Paragraph(self.markup("source"), self.styles.small)
+        return [KeepTogether([caption, ChartForm(chart), Spacer(1, 1.5 * mm), source]), Spacer(1, 4 * mm)]
+
+    def table(self, caption_key: str, table: Table) -> list[Flowable]:
+        """The table with its caption (`caption_key`, filled with the quarter) and source; a table
+        does not start at the foot of a page."""
+        caption = Paragraph(self.markup(caption_key, quarter=self.quarter()), self.styles.caption)
+        return [CondPageBreak(40 * mm), caption, table, Spacer(1, 2 * mm),
+                Paragraph(self.markup("source"), self.styles.small), Spacer(1, 4 * mm)]
+
+    def key_figures(self) -> list[tuple[str, str, str]]:
+        """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""
+        ind, lang, label = self.indicators, self.lang, self.label
+        national = fmt.money(ind.national_exports.value_eur, lang)
+        return [
+            (fmt.money(ind.exports.value_eur, lang, unit=False), label("tile_exports"), label("tile_eur")),
+            (fmt.pct(ind.exports.yoy_pct, lang), label("tile_change"),
+             label("tile_change_note", previous=fmt.quarter_label(ind.previous_year_quarter, lang))),
+            (fmt.share(ind.exports.share_of_national_pct, lang), label("tile_share"),
+             label("tile_share_note", national=national)),
+            (fmt.money(ind.trade_eur, lang, unit=False), label("tile_trade"), label("tile_trade_note")),
+            (fmt.money(ind.balance_eur, lang, unit=False), label("tile_balance"), label("tile_eur")),
+        ]

@@ -1,0 +1,89 @@
+"""The two pages before the sections: the cover and the contents.
+
+They are not sections: the cover has its own page template and no heading, and the contents
+lists the sections that are printed, so it is made from their flowables once they are built.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from xml.sax.saxutils import escape
+
+from babel.dates import format_date
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Image, KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer, Table
+from reportlab.platypus import TableStyle
+from svglib.svglib import svg2rlg
+
+from bulletin.brand import Brand
+from bulletin.document.context import SectionContext
+from bulletin.document.flowables import FormNumber, SectionTitle, contents_form, tiles
+from bulletin.document.styles import FRAME_WIDTH
+from bulletin.text import formatting as fmt
+
+
+def cover(ctx: SectionContext) -> list[Flowable]:
+    """Logo and organisation, title, quarter, the headline with four key figures, edition facts."""
+    s, edition, brand = ctx.styles, ctx.inputs.edition, ctx.inputs.brand
+    white = ParagraphStyle("cover_white", fontName=s.regular, fontSize=11, leading=14, textColor=colors.white)
+    big = ParagraphStyle("cover_title", fontName=s.bold, fontSize=30, leading=35, textColor=colors.white)
+    quarter = ParagraphStyle("cover_edition", fontName=s.bold, fontSize=15, leading=19,
+                             textColor=colors.HexColor(brand.colours["secondary"]))
+    logo = _logo(brand, 22 * mm, s.regular)
+    head = Table([[logo, Paragraph(f"<b>{escape(brand.organisation)}</b><br/>{escape(brand.department)}", white)]],
+                 colWidths=[27 * mm, FRAME_WIDTH - 27 * mm], hAlign="LEFT")
+    head.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), s.regular), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    facts = {"number": edition.number, "date": _date_label(edition.published, ctx.lang)}
+    if edition.revision > 1:
+        facts_line = ctx.markup("cover_facts_revised", revision=edition.revision, **facts)
+    else:
+        facts_line = ctx.markup("cover_facts", **facts)
+    flowables = [
+        head, Spacer(1, 12 * mm),
+        Paragraph(ctx.markup("title", territory_of=ctx.narrative.territory_of), big),
+        Spacer(1, 3 * mm),
+        Paragraph(escape(fmt.quarter_label(edition.quarter, ctx.lang)), quarter), Spacer(1, 34 * mm),
+        Paragraph(ctx.markup("cover_headline_label"), s.caption),
+        Paragraph(ctx.narrative.headline, s.lead), Spacer(1, 6 * mm),
+        tiles(s, ctx.key_figures()[:4], 4), Spacer(1, 10 * mm),
+        Paragraph(facts_line, s.body),
+        Paragraph(ctx.markup("cover_source"), s.small),
+    ]
+    return [KeepTogether(flowables), NextPageTemplate("content"), PageBreak()]
+
+
+def contents(ctx: SectionContext, body: list[Flowable]) -> list[Flowable]:
+    """One linked line per section of `body`, its page number filled in when the document ends."""
+    s = ctx.styles
+    rows = [[Paragraph(f'<a href="#{f.outline_key}">{escape(f.outline_text)}</a>', s.toc),
+             FormNumber(contents_form(f.outline_key), s.toc)]
+            for f in body if isinstance(f, SectionTitle) and f.outline_level == 0]
+    table = Table(rows, colWidths=[FRAME_WIDTH - 15 * mm, 15 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), s.regular),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, s.colours["rule"]),
+    ]))
+    return [Paragraph(ctx.markup("contents"), s.h1), Spacer(1, 4 * mm), table]
+
+
+def _date_label(day: dt.date, lang: str) -> str:
+    return format_date(day, format="long", locale=fmt.LOCALES[lang])
+
+
+def _logo(brand: Brand, size: float, font_name: str) -> Flowable:
+    """The brand's logo in a `size` square: an SVG stays vector; none leaves the square empty."""
+    if brand.logo is None:
+        return Spacer(size, size)
+    if brand.logo.suffix.lower() == ".svg":
+        drawing = svg2rlg(str(brand.logo))
+        drawing.initialFontName = font_name  # reportlab's default would pull in Helvetica
+        factor = size / max(drawing.width, drawing.height)
+        drawing.scale(factor, factor)
+        drawing.width, drawing.height = drawing.width * factor, drawing.height * factor
+        return drawing
+    return Image(str(brand.logo), width=size, height=size, kind="proportional")

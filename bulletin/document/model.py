@@ -1,0 +1,56 @@
+"""The plain data of the document stage: what it is given and what it reports about the PDF.
+
+Kept apart from the reportlab code so that the pipeline, the PDF/A step and the tests can name
+these types without laying out anything.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bulletin.brand import Brand
+from bulletin.charts import Chart
+from bulletin.indicators.compute import Indicators
+from bulletin.templates import Texts
+from bulletin.text.markup import Block
+from bulletin.text.narrative import Narrative
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """What identifies one edition on its cover and in its metadata."""
+
+    quarter: str
+    territory: str
+    lang: str
+    number: int
+    published: dt.date
+    revision: int = 1
+
+
+@dataclass(frozen=True)
+class DocumentInputs:
+    """Everything the PDF says, already computed and written: the document stage only lays it out."""
+
+    indicators: Indicators
+    narrative: Narrative
+    charts: dict[str, Chart]
+    labels: Texts
+    """The fixed strings of the edition's language, `templates/<lang>/labels.toml`."""
+    brand: Brand
+    edition: Masthead
+    notes: list[Block] | None
+    services_text: list[Block]
+    methodology: list[Block]
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """The PDF's metadata and page count, which the PDF/A step and the archive manifest repeat."""
+
+    title: str
+    subject: str
+    author: str
+    keywords: list[str]
+    language: str
+    pages: int

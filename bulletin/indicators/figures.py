@@ -1,0 +1,135 @@
+"""What an edition prints: every figure of one quarter and territory, as plain data.
+
+The text, the tables and the charts all read this one object, so they cannot disagree. Its
+JSON form (`indicators.json`) is a contract read by later tools: keep the keys stable.
+A change against a zero or missing base is None ("n.d." in print), never infinity.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+
+
+@dataclass
+class FlowFigures:
+    value_eur: float
+    previous_eur: float | None
+    yoy_pct: float | None
+    share_of_national_pct: float | None
+    ytd_value_eur: float
+    ytd_previous_eur: float | None
+    ytd_yoy_pct: float | None
+    ytd_quarters: list[str]
+
+
+@dataclass
+class NationalFigures:
+    value_eur: float
+    previous_eur: float | None
+    yoy_pct: float | None
+
+
+@dataclass
+class TrendPoint:
+    quarter: str
+    exports_eur: float
+    imports_eur: float
+    national_exports_eur: float
+    national_imports_eur: float
+
+
+@dataclass
+class RankedItem:
+    """A product, partner or area: its value this quarter, a year before, change, share and rank."""
+
+    code: str
+    name: dict[str, str]
+    value_eur: float
+    previous_eur: float
+    yoy_pct: float | None
+    share_pct: float | None
+    rank: int
+
+
+@dataclass
+class TopProduct:
+    code: str
+    name: dict[str, str]
+    value_eur: float
+
+
+@dataclass
+class ProvinceFigures:
+    code: str
+    name: dict[str, str]
+    exports_eur: float
+    imports_eur: float
+    exports_previous_eur: float
+    imports_previous_eur: float
+    exports_yoy_pct: float | None
+    imports_yoy_pct: float | None
+    export_rank: int
+    import_rank: int
+    share_of_region_pct: float | None
+    share_of_national_pct: float | None
+    top_export_product: TopProduct | None
+    export_products_eur: dict[str, float]
+
+
+@dataclass
+class ParentFigures:
+    """For a province edition: where it stands in its region."""
+
+    code: str
+    name: dict[str, str]
+    exports_eur: float
+    share_of_region_pct: float | None
+    export_rank: int | None
+    provinces: int
+
+
+@dataclass
+class ServiceFigures:
+    provider: str
+    service: str
+    firms: int
+    smes: int
+    activities: int
+    firms_previous: int | None
+    smes_previous: int | None
+    activities_previous: int | None
+    firms_yoy_pct: float | None
+    smes_yoy_pct: float | None
+    activities_yoy_pct: float | None
+
+
+@dataclass
+class Indicators:
+    quarter: str
+    previous_year_quarter: str
+    territory: dict
+    exports: FlowFigures
+    imports: FlowFigures
+    trade_eur: float
+    trade_previous_eur: float | None
+    trade_yoy_pct: float | None
+    balance_eur: float
+    national_exports: NationalFigures
+    national_imports: NationalFigures
+    trend: list[TrendPoint]
+    products: list[RankedItem]
+    destinations: list[RankedItem]
+    areas: list[RankedItem]
+    provinces: list[ProvinceFigures]
+    region: ParentFigures | None
+    services: list[ServiceFigures]
+    services_quarter_available: bool
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def with_service_names(self, names: Mapping[str, str]) -> Indicators:
+        """The same figures, with each service named as an edition's language names it (a
+        service not in `names` keeps the data's name)."""
+        return replace(self, services=[replace(s, service=names.get(s.service, s.service)) for s in self.services])

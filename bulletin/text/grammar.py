@@ -1,0 +1,126 @@
+"""The small rules that turn figures into the words an analyst would use; the words themselves
+are in the language's `narrative.toml`.
+
+* a value is approximated by its first significant digit ("oltre 3 miliardi" for 3.15 billion:
+  at most 15% above the round figure; "quasi mezzo miliardo" for 480 million: at most 4.5% below
+  it);
+* a share is called "circa un terzo" when it is within 8% (relative) of a simple fraction;
+* a change is rising or falling only if it is non-zero as printed with one decimal;
+* an Italian article elides before a vowel sound ("l'8,1%"), and a template chooses the article
+  with a format spec: `{share:il}` prints "il 31,5%" or "l'8,1%" (forms in `[articles]`);
+* an ordinal takes the form of its CLDR ordinal category ("1st", "2nd", "3rd", "4th").
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from babel import Locale
+
+from bulletin.text.formatting import LOCALES, number
+
+OVER_TOLERANCE = 0.15     # "oltre 3 miliardi" for up to 15% above the round figure
+UNDER_TOLERANCE = 0.045   # "quasi 500 milioni" for up to 4.5% below it
+FRACTION_TOLERANCE = 0.08  # "circa un terzo" within 8% of one third
+FRACTIONS = (("1/2", 1 / 2), ("1/3", 1 / 3), ("2/3", 2 / 3), ("1/4", 1 / 4), ("3/4", 3 / 4),
+             ("1/5", 1 / 5), ("1/10", 1 / 10))
+HALF_BILLION = 5e8
+
+
+def direction(change: float | None, decimals: int = 1) -> str:
+    """"up", "down", "flat" (zero as printed) or "na" (no base to compare with)."""
+    if change is None:
+        return "na"
+    printed = round(change, decimals)
+    if printed == 0:
+        return "flat"
+    return "up" if printed > 0 else "down"
+
+
+def approximation(value: float) -> tuple[str, float] | None:
+    """("over", 3e9) for 3.15 billion, ("under", 5e8) for 480 million, None when no round figure is near.
+
+    The round figures are the multiples of the value's first significant digit; values under a
+    million are not approximated.
+    """
+    if not math.isfinite(value) or value < 1e6:
+        return None
+    step = 10.0 ** math.floor(math.log10(value))
+    low = math.floor(value / step) * step
+    high = low + step
+    candidates = []
+    if value > low and (value - low) / value <= OVER_TOLERANCE:
+        candidates.append((value - low, "over", low))
+    if value < high and (high - value) / high <= UNDER_TOLERANCE:
+        candidates.append((high - value, "under", high))
+    if not candidates:
+        return None
+    _, qualifier, target = min(candidates)
+    return qualifier, target
+
+
+def fraction(share_pct: float | None) -> str | None:
+    """"1/3" for 31.5%, None when the share is not near a simple fraction."""
+    if share_pct is None or not math.isfinite(share_pct):
+        return None
+    value = share_pct / 100.0
+    key, target = min(FRACTIONS, key=lambda item: abs(value - item[1]))
+    return key if abs(value - target) <= FRACTION_TOLERANCE * target else None
+
+
+def elides(text: str) -> bool:
+    """True if an Italian article before `text` elides: l'8,1%, dell'11,0%, all'1,5%, l'Unione.
+
+    A rule of pronunciation rather than a word list, so it stays here: a figure elides when it is
+    read starting with a vowel (otto..., uno, undici, undicimila), a name when it starts with one.
+    """
+    match = re.match(r"\d[\d.]*", text)
+    if match:
+        digits = match.group(0).replace(".", "")
+        return (digits.startswith("8") or digits in ("1", "11")
+                or (len(digits) == 5 and digits.startswith("11")))
+    return text[:1].lower() in "aeiouàèéìòóù"
+
+
+def mid_sentence(name: str) -> str:
+    """A capitalised group name as it reads inside a sentence ("Computer e ..." -> "computer e ...")."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
+
+
+def ordinal(rank: int, lang: str, forms: Mapping[str, str]) -> str:
+    """"2°", "2nd": `forms` maps CLDR ordinal categories ("one", "two", "few", "many", "other") to
+    a template with {n}; a category without a form of its own takes "other", which must exist."""
+    form = forms.get(_ordinal_rule(lang)(rank)) or forms["other"]
+    return form.format(n=number(rank, lang))
+
+
+@lru_cache(maxsize=None)
+def _ordinal_rule(lang: str):
+    return Locale.parse(LOCALES[lang]).ordinal_form
+
+
+class Figure(str):
+    """A printed figure or name that a template may prefix with an article: `{share:il}`.
+
+    It formats itself, so `Texts.fill` passes it through unescaped (names are escaped before they
+    become figures).
+    """
+
+    articles: Mapping[str, list[str]]
+
+    def __new__(cls, text: str, articles: Mapping[str, list[str]]):
+        obj = super().__new__(cls, text)
+        obj.articles = articles
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        forms = self.articles.get(spec)
+        if not (isinstance(forms, list) and len(forms) == 2):
+            raise ValueError(f"no article {spec!r} in [articles] (expected a pair like [\"il \", \"l'\"])")
+        return (forms[1] if elides(self) else forms[0]) + str(self)

@@ -1,0 +1,113 @@
+"""The provinces section of a regional edition: who leads exports and imports, who moves most,
+what each province is known for, and what the provinces do not account for."""
+from __future__ import annotations
+
+import pandas as pd
+
+from bulletin.indicators.compute import Indicators, ProvinceFigures, rank_by_value
+from bulletin.text.sections import MIN_SHARE_PCT, movers, movers_key, paragraph, ranked
+from bulletin.text.wording import Wording
+
+TOP_PROVINCES = 4         # provinces named in each ranking (the first and the next three)
+TOP_GROUPS = 3            # product groups whose leading provinces are named
+UNALLOCATED_MIN_PCT = 0.5  # regional exports not allocated to a province are mentioned above this share
+
+
+def provinces(ind: Indicators, w: Wording) -> list[str]:
+    """Empty for an edition without provinces (a province, Italy)."""
+    if not ind.provinces:
+        return []
+    by_exports = sorted(ind.provinces, key=lambda p: p.export_rank)
+    if by_exports[0].exports_eur <= 0:
+        return [w.fill("provinces_none")]
+    paragraphs = [_exporters(by_exports, w), _importers(ind, by_exports[0], w), _movers(ind, w),
+                  _specialities(ind, by_exports, w), _unallocated(ind, w)]
+    return [text for text in paragraphs if text]
+
+
+def _item(province: ProvinceFigures, value: float, change: float | None, w: Wording) -> str:
+    return w.fill("province_item", province=w.province(province), value=w.money(value), change_note=w.change_note(change))
+
+
+def _exporters(by_exports: list[ProvinceFigures], w: Wording) -> str:
+    first = by_exports[0]
+    return paragraph(
+        w.fill("provinces_exports_first", province=w.province(first), value=w.money(first.exports_eur),
+               share=w.share(first.share_of_region_pct), change_clause=w.change_clause(first.exports_yoy_pct)),
+        w.listing("provinces_exports_next", [_item(p, p.exports_eur, p.exports_yoy_pct, w)
+                                             for p in by_exports[1:TOP_PROVINCES] if p.exports_eur > 0]))
+
+
+def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> str | None:
+    by_imports = sorted(ind.provinces, key=lambda p: p.import_rank)
+    first = by_imports[0]
+    if first.imports_eur <= 0:
+        return None
+    values = dict(province=w.province(first), value=w.money(first.imports_eur),
+                  change_note=w.change_note(first.imports_yoy_pct))
+    if first.code == first_exporter.code:
+        leader = w.fill("provinces_imports_same", trade_level=w.level(first.exports_eur + first.imports_eur), **values)
+    else:
+        leader = w.fill("provinces_imports_first", **values)
+    return paragraph(leader, w.listing("provinces_imports_next", [_item(p, p.imports_eur, p.imports_yoy_pct, w)
+                                                                  for p in by_imports[1:TOP_PROVINCES]
+                                                                  if p.imports_eur > 0]))
+
+
+def _movers(ind: Indicators, w: Wording) -> str | None:
+    """The fastest-rising and fastest-falling province among those that count."""
+    found = movers([p for p in ind.provinces if p.share_of_region_pct is not None
+                    and p.share_of_region_pct >= MIN_SHARE_PCT], lambda p: p.exports_yoy_pct)
+    if not found:
+        return None
+    up, down = found
+    return w.fill(movers_key("provinces_movers_", up, down), threshold=w.share(MIN_SHARE_PCT),
+                  up_province=w.province(up) if up else "", up_change=w.pct(up.exports_yoy_pct) if up else "",
+                  down_province=w.province(down) if down else "",
+                  down_change=w.pct(down.exports_yoy_pct) if down else "")
+
+
+def _specialities(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording) -> str | None:
+    """The first product of each leading province, and the leading provinces of the first products."""
+    specialisations = []
+    for p in by_exports[:TOP_PROVINCES]:
+        if p.top_export_product is None or p.exports_eur <= 0:
+            continue
+        key = "specialisation_first" if not specialisations else "specialisation_other"
+        specialisations.append(w.fill(key, province=w.province(p), product=w.product(p.top_export_product),
+                                      share=w.share(p.top_export_product.value_eur / p.exports_eur * 100)))
+    groups = _group_leaders(ind, w)
+    return paragraph(w.fill("provinces_specialisation", items=w.join(specialisations)) if specialisations else None,
+                     w.fill("provinces_groups", items=w.join_clauses(groups)) if groups else None) or None
+
+
+def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
+    """In each leading product group, the first province and the one that follows it.
+
+    The indicators rank provinces overall, not within a product group; the order within a
+    group uses the indicators' own ranking rule (`rank_by_value`: value, then code).
+    """
+    clauses = []
+    by_code = {p.code: p for p in ind.provinces}
+    for product in ranked(ind.products)[:TOP_GROUPS]:
+        values = pd.Series({p.code: p.export_products_eur.get(product.code, 0.0) for p in ind.provinces})
+        if values.empty or values.max() <= 0:
+            continue
+        order = rank_by_value(values).sort_values().index.tolist()
+        first, second = by_code[order[0]], by_code[order[1]] if len(order) > 1 else None
+        values_of = dict(product=w.product(product), first=w.province(first), first_value=w.money(values[first.code]))
+        if second is None or values[second.code] <= 0:
+            clauses.append(w.fill("group_leader_alone", **values_of))
+        else:
+            clauses.append(w.fill("group_leader", second=w.province(second), second_value=w.money(values[second.code]),
+                                  **values_of))
+    return clauses
+
+
+def _unallocated(ind: Indicators, w: Wording) -> str | None:
+    """The part of the region's exports that no province accounts for, when it is not negligible."""
+    region_exports = ind.exports.value_eur
+    unallocated = region_exports - sum(p.exports_eur for p in ind.provinces)
+    if region_exports <= 0 or unallocated / region_exports * 100 < UNALLOCATED_MIN_PCT:
+        return None
+    return w.fill("provinces_unallocated", value=w.money(unallocated), share=w.share(unallocated / region_exports * 100))

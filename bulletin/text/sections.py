@@ -1,0 +1,256 @@
+"""The paragraphs of each section of the narrative, one function per section: `(indicators,
+wording) -> paragraphs`, each paragraph reportlab markup.
+
+A function only decides which sentence applies (rising, falling, unchanged, not available; one
+item or several) and with which figures; the sentences are the template's. Rankings are read
+from the indicators' ranks: nothing here re-ranks what the indicators rank.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bulletin import reference
+from bulletin.indicators.compute import Indicators, RankedItem
+from bulletin.text.formatting import quarter_label
+from bulletin.text.grammar import direction
+from bulletin.text.wording import Wording
+
+TOP_PRODUCTS = 5          # product groups named in the products section
+TOP_DESTINATIONS = 5      # countries named in the destinations section
+TOP_AREAS = 3             # areas named
+MOVERS_AMONG = 10         # growth and falls are looked for among the first N destinations
+MOVERS_SHOWN = 2          # how many rising (falling) destinations are named
+MIN_SHARE_PCT = 1.0       # products and provinces below this share are left out of "fastest growth"
+
+
+def headline(ind: Indicators, w: Wording) -> str:
+    """One sentence for the cover and the e-mail."""
+    flow = ind.exports
+    if flow.yoy_pct is None:
+        return w.fill("headline", exports=w.money(flow.value_eur))
+    return w.fill("headline_change", exports=w.money(flow.value_eur), exports_change=w.pct(flow.yoy_pct))
+
+
+def summary(ind: Indicators, w: Wording) -> list[str]:
+    flow = ind.exports
+    share_of_italy = None
+    if flow.share_of_national_pct is not None and not is_national(ind):
+        share_of_italy = w.fill("summary_share", share_level=w.share_level(flow.share_of_national_pct),
+                                national_exports=w.money(ind.national_exports.value_eur),
+                                national_change_note=w.change_note(ind.national_exports.yoy_pct))
+    paragraphs = [
+        paragraph(w.fill(f"summary_exports_{direction(flow.yoy_pct)}", exports_level=w.level(flow.value_eur),
+                         exports_change=w.pct(flow.yoy_pct)), share_of_italy),
+        w.fill("summary_trade", trade=w.money(ind.trade_eur), trade_change_note=w.change_note(ind.trade_yoy_pct),
+               balance_phrase=w.balance_phrase(ind.balance_eur))]
+    leaders = _leaders(ind, w)
+    if leaders:
+        paragraphs.append(paragraph(*leaders))
+    return paragraphs
+
+
+def _leaders(ind: Indicators, w: Wording) -> list[str]:
+    """The first product, destination and province, and where a province stands in its region."""
+    leaders = []
+    top_products = ranked(ind.products)
+    if top_products:
+        top = top_products[0]
+        leaders.append(w.fill("summary_top_product", product=w.product(top), value=w.money(top.value_eur),
+                              change_note=w.change_note(top.yoy_pct)))
+    top_destinations = ranked(ind.destinations)
+    if top_destinations:
+        top = top_destinations[0]
+        leaders.append(w.fill("summary_top_destination", country=w.country(top), value=w.money(top.value_eur),
+                              change_note=w.change_note(top.yoy_pct)))
+    by_exports = sorted(ind.provinces, key=lambda p: p.export_rank)
+    if by_exports and by_exports[0].exports_eur > 0 and by_exports[0].share_of_region_pct is not None:
+        top = by_exports[0]
+        leaders.append(w.fill("summary_top_province", province=w.province(top), share=w.share(top.share_of_region_pct),
+                              value=w.money(top.exports_eur), change_note=w.change_note(top.exports_yoy_pct)))
+    region = ind.region
+    if region is not None and region.export_rank is not None and region.share_of_region_pct is not None:
+        leaders.append(w.fill("summary_region_rank", rank_ordinal=w.ordinal(region.export_rank),
+                              count=w.number(region.provinces),
+                              region_of=w.territory_of(region.code, region.name[w.lang]),
+                              share=w.share(region.share_of_region_pct), region_exports=w.money(region.exports_eur)))
+    return leaders
+
+
+def exports(ind: Indicators, w: Wording) -> list[str]:
+    paragraphs = []
+    for flow_key, flow in (("exports", ind.exports), ("imports", ind.imports)):
+        paragraphs.append(paragraph(
+            w.fill(f"{flow_key}_{direction(flow.yoy_pct)}", value=w.money(flow.value_eur),
+                   previous=w.money(flow.previous_eur) if flow.previous_eur is not None else w.pct(None),
+                   change=w.pct(flow.yoy_pct), change_abs=w.abs_pct(flow.yoy_pct)),
+            _trend_sentence(ind, w, flow_key)))
+    paragraphs.append(w.fill("exports_trade", trade=w.money(ind.trade_eur),
+                             trade_change_note=w.change_note(ind.trade_yoy_pct),
+                             balance_phrase=w.balance_phrase(ind.balance_eur)))
+    year_to_date = _year_to_date(ind, w)
+    if year_to_date:
+        paragraphs.append(year_to_date)
+    shares = _shares_of_italy(ind, w)
+    if shares:
+        paragraphs.append(paragraph(*shares))
+    return paragraphs
+
+
+def _trend_sentence(ind: Indicators, w: Wording, flow_key: str) -> str | None:
+    """Where this quarter stands in the trend window: highest, lowest, or the range."""
+    points = ind.trend
+    if len(points) < 4 or points[-1].quarter != ind.quarter:
+        return None
+    values = [p.exports_eur if flow_key == "exports" else p.imports_eur for p in points]
+    current, highest, lowest = values[-1], max(values), min(values)
+    if highest == lowest:
+        return None
+    count = w.number(len(points))
+    if current == highest and values.count(highest) == 1:
+        return w.fill(f"trend_{flow_key}_highest", count=count)
+    if current == lowest and values.count(lowest) == 1:
+        return w.fill(f"trend_{flow_key}_lowest", count=count)
+    top, bottom = points[values.index(highest)], points[values.index(lowest)]
+    return w.fill(f"trend_{flow_key}_range", count=count,
+                  max_value=w.money(highest), max_quarter=quarter_label(top.quarter, w.lang),
+                  min_value=w.money(lowest), min_quarter=quarter_label(bottom.quarter, w.lang))
+
+
+def _year_to_date(ind: Indicators, w: Wording) -> str | None:
+    """From the second quarter on: the year so far, if the template names that period."""
+    quarters_in_year = len(ind.exports.ytd_quarters)
+    periods = w.texts.table("ytd_period")
+    if quarters_in_year <= 1 or str(quarters_in_year) not in periods:
+        return None
+    flow = ind.exports
+    period = periods[str(quarters_in_year)].format(year=w.common["year"])
+    return w.fill(f"ytd_{direction(flow.ytd_yoy_pct)}", ytd_period=period, value=w.money(flow.ytd_value_eur),
+                  change=w.pct(flow.ytd_yoy_pct), change_abs=w.abs_pct(flow.ytd_yoy_pct),
+                  imports=w.money(ind.imports.ytd_value_eur),
+                  imports_change_note=w.change_note(ind.imports.ytd_yoy_pct))
+
+
+def _shares_of_italy(ind: Indicators, w: Wording) -> list[str]:
+    """Exports and imports as shares of Italy's (none in Italy's own edition)."""
+    if is_national(ind):
+        return []
+    shares = []
+    for key, flow, national in (("exports_share", ind.exports, ind.national_exports),
+                                ("imports_share", ind.imports, ind.national_imports)):
+        if flow.share_of_national_pct is not None:
+            shares.append(w.fill(key, share_level=w.share_level(flow.share_of_national_pct),
+                                 national=w.money(national.value_eur),
+                                 national_change_note=w.change_note(national.yoy_pct)))
+    return shares
+
+
+def products(ind: Indicators, w: Wording) -> list[str]:
+    items = ranked(ind.products)
+    if not items:
+        return [w.fill("products_none")]
+    first, second = items[0], items[1] if len(items) > 1 else None
+    others = [w.fill("product_item", product=w.product(p), value=w.money(p.value_eur),
+                     change_note=w.change_note(p.yoy_pct)) for p in items[2:TOP_PRODUCTS]]
+    paragraphs = [paragraph(
+        w.fill("products_first", product=w.product(first), value_level=w.level(first.value_eur),
+               share=w.share(first.share_pct), change_clause=w.change_clause(first.yoy_pct),
+               share_level=w.share_level(first.share_pct) if first.share_pct is not None else w.share(None)),
+        w.fill("products_second", product=w.product(second), value_level=w.level(second.value_eur),
+               share=w.share(second.share_pct), change_clause=w.change_clause(second.yoy_pct)) if second else None,
+        w.listing("products_others", others))]
+    found = movers([p for p in items if p.share_pct is not None and p.share_pct >= MIN_SHARE_PCT], lambda p: p.yoy_pct)
+    if found:
+        up, down = found
+        paragraphs.append(w.fill(
+            movers_key("products_movers_", up, down), threshold=w.share(MIN_SHARE_PCT),
+            up_product=w.product(up) if up else "", up_change=w.pct(up.yoy_pct) if up else "",
+            down_product=w.product(down) if down else "", down_change=w.pct(down.yoy_pct) if down else ""))
+    return paragraphs
+
+
+def destinations(ind: Indicators, w: Wording) -> list[str]:
+    items = ranked(ind.destinations)
+    if not items:
+        return [w.fill("destinations_none")]
+    first = items[0]
+
+    def item(d: RankedItem) -> str:
+        return w.fill("destination_item", country=w.country(d), value=w.money(d.value_eur),
+                      change_note=w.change_note(d.yoy_pct))
+
+    paragraphs = [paragraph(
+        w.fill("destinations_first", country=w.country(first), value=w.money(first.value_eur),
+               change_note=w.change_note(first.yoy_pct), share=w.share(first.share_pct)),
+        w.listing("destinations_next", [item(d) for d in items[1:TOP_DESTINATIONS]]))]
+    # The first market is described above; growth and falls are looked for among the next ones.
+    leading = [d for d in items[1:] if d.rank <= MOVERS_AMONG]
+    rising = sorted((d for d in leading if direction(d.yoy_pct) == "up"), key=lambda d: -d.yoy_pct)[:MOVERS_SHOWN]
+    falling = sorted((d for d in leading if direction(d.yoy_pct) == "down"), key=lambda d: d.yoy_pct)[:MOVERS_SHOWN]
+    if (rising or falling) and len(leading) > 1:
+        paragraphs.append(w.fill(movers_key("destinations_movers_", rising, falling),
+                                 from_rank=w.ordinal(leading[0].rank), to_rank=w.ordinal(leading[-1].rank),
+                                 up_items=w.join([item(d) for d in rising]),
+                                 down_items=w.join([item(d) for d in falling])))
+    areas = _areas(ind, w)
+    if areas:
+        paragraphs.append(areas)
+    return paragraphs
+
+
+def _areas(ind: Indicators, w: Wording) -> str | None:
+    areas = ranked(ind.areas)
+    if not areas:
+        return None
+    top = areas[0]
+    rest = [w.fill("area_item", area=w.area(a), share=w.share(a.share_pct)) for a in areas[1:TOP_AREAS]]
+    key = "areas_alone" if not rest else "areas_first" if len(rest) > 1 else "areas_first_one"
+    return w.fill(key, area=w.area(top), share=w.share(top.share_pct), value=w.money(top.value_eur),
+                  change_note=w.change_note(top.yoy_pct), items=w.join(rest))
+
+
+def services(ind: Indicators, w: Wording) -> list[str]:
+    if not ind.services_quarter_available or not ind.services:
+        return [w.fill("services_unavailable")]
+    by_provider: dict[str, list] = {}
+    for item in ind.services:
+        by_provider.setdefault(item.provider, []).append(item)
+    paragraphs = [w.fill("services_intro")]
+    for provider, items in by_provider.items():
+        lines = [w.fill("service_item", service=w.name(s.service),
+                        firms=w.number(s.firms), firms_word=w.counted(s.firms, "firms"),
+                        firms_change=w.change_note(s.firms_yoy_pct),
+                        smes=w.number(s.smes), smes_word=w.counted(s.smes, "smes"),
+                        activities=w.number(s.activities), activities_word=w.counted(s.activities, "activities"),
+                        activities_change=w.change_note(s.activities_yoy_pct)) for s in items]
+        paragraphs.append(w.fill("services_provider", provider=w.name(provider), items=w.join_clauses(lines)))
+    return paragraphs
+
+
+# --- shared by the sections ----------------------------------------------------------------------
+
+def paragraph(*sentences: str | None) -> str:
+    """The sentences that apply (None for one that does not), as one paragraph."""
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def ranked(items: list[RankedItem]) -> list[RankedItem]:
+    """Items with a value this quarter, in the indicators' rank order."""
+    return sorted((i for i in items if i.value_eur > 0), key=lambda i: i.rank)
+
+
+def movers(items: list, change_of: Callable) -> tuple | None:
+    """The fastest-rising and the fastest-falling item (either may be None); None if neither."""
+    rising = [i for i in items if direction(change_of(i)) == "up"]
+    falling = [i for i in items if direction(change_of(i)) == "down"]
+    up = max(rising, key=change_of) if rising else None
+    down = min(falling, key=change_of) if falling else None
+    return (up, down) if up or down else None
+
+
+def movers_key(prefix: str, up, down) -> str:
+    """The sentence for rises and falls: `<prefix>both`, `<prefix>up` or `<prefix>down`."""
+    return prefix + ("both" if up and down else "up" if up else "down")
+
+
+def is_national(ind: Indicators) -> bool:
+    return ind.territory["code"] == reference.NATIONAL
