@@ -7,8 +7,8 @@ once, in order, and the process's memory did not grow with the years.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
-import tracemalloc
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -59,7 +59,7 @@ def test_four_years_of_daily_runs(tmp_path, monkeypatch):
     recorder = Recorder()
     servers = [Controller(recorder, hostname="127.0.0.1", port=port)]  # a stopped one cannot restart
     servers[0].start()
-    write_config(tmp_path, port, "attempts = 1\ntimeout_seconds = 1.0")
+    write_config(tmp_path, port, "attempts = 1\ntimeout_seconds = 10.0")
     config = load_config(tmp_path / "bulletin.toml")
     outage_days = {release_day(q) for q in pending[::3]}  # the server is down on some release days
 
@@ -86,7 +86,7 @@ def test_four_years_of_daily_runs(tmp_path, monkeypatch):
             servers[-1].start()
             server_up[0] = True
         if today.month == 1 and today.day <= 2 and (not memory or memory[-1][0] != today.year):
-            memory.append((today.year, tracemalloc.get_traced_memory()[0]))
+            memory.append((today.year, resident_bytes()))
         if clock[0] >= END:
             stop.set()
 
@@ -99,11 +99,9 @@ def test_four_years_of_daily_runs(tmp_path, monkeypatch):
             raise RuntimeError("some recipients are still pending")
         return JobOutcome(ok=True, summary="; ".join(o.summary() for o in outcomes) or "nothing to do")
 
-    tracemalloc.start()
     try:
         assert run_scheduler(job, config.schedule, tmp_path / "output" / "logs", now=now, sleep=sleep, stop=stop) == 0
     finally:
-        tracemalloc.stop()
         if server_up[0]:
             servers[-1].stop()
 
@@ -119,5 +117,13 @@ def test_four_years_of_daily_runs(tmp_path, monkeypatch):
     order = [next(q for q in published if f"-{q}.pdf".encode() in content) for content in received]
     assert order == [e.manifest["quarter"] for e in editions]
     assert verify(tmp_path / "output") == []
-    growth = memory[-1][1] - memory[0][1]
-    assert growth < 20 * 1024 * 1024, memory  # flat: no leak that grows with the days
+    # Flat: from the second year on (the caches of chart text are full by then), no growth with
+    # the days. A leak of 50 kB a run would add 55 MB over the three years compared.
+    growth = memory[-1][1] - memory[1][1]
+    assert len(memory) >= 4 and growth < 48 * 1024 * 1024, memory
+
+
+def resident_bytes() -> int:
+    """The process's resident memory, as the kernel counts it (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
