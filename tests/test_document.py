@@ -126,6 +126,13 @@ def test_fonts_are_embedded_subsets_with_no_base14_left(edition):
     assert seen and not any(base in name for name in seen for base in ("Helvetica", "Times", "Courier", "Symbol"))
 
 
+def test_every_annotation_is_printed_as_pdfa_asks(edition):
+    """PDF/A (ISO 19005-2, 6.3.2): an annotation must carry the Print flag; the contents' links did not."""
+    with pikepdf.open(edition[0]) as pdf:
+        annotations = [a for page in pdf.pages for a in page.obj.get("/Annots", ())]
+    assert annotations and all(int(a.get("/F", 0)) & 4 for a in annotations)
+
+
 def test_metadata_and_pdfa_declaration(edition):
     pdf, reader, _ = edition
     info = reader.metadata

@@ -78,6 +78,9 @@ def make_archival(source: Path, target: Path, info: DocumentInfo, created: dt.da
             Info=pikepdf.String("sRGB IEC61966-2.1"), DestOutputProfile=icc)])
         pdf.Root.Lang = pikepdf.String(info.language)
         pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=False)
+        for page in pdf.pages:  # PDF/A: every annotation (the contents' links) is printed, 6.3.2
+            for annotation in page.obj.get("/Annots", ()):
+                annotation.F = 4
         pdf.save(target, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate, fix_metadata_version=False)
 
