@@ -14,7 +14,6 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from bulletin import __version__
 from bulletin.archive.store import (ArchivedEdition, edition_folder, edition_workspace, latest_edition,
@@ -110,7 +109,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
             "quarter": quarter, "territory": territory, "language": lang, "revision": revision,
             "revises": revises, "version": __version__, "built_at": built_at.isoformat().replace("+00:00", "Z"),
             "pdf": pdf.name, "pages": info.pages, "title": info.title, "content_sha256": content.digest,
-            "inputs": {str(path): sha256_of(path) for path in input_files(config, dataset, quarter)},
+            "inputs": input_hashes(config, dataset, quarter),
             "outputs": output_hashes(work), "deliveries": [],
         })
     log.info("built %s (%d pages)", final / pdf.name, info.pages)
@@ -147,6 +146,11 @@ def printed_texts(config: Config, content: EditionContent, printed: Indicators,
     return texts
 
 
-def input_files(config: Config, dataset: Dataset, quarter: str) -> list[Path]:
+def input_hashes(config: Config, dataset: Dataset, quarter: str) -> dict[str, str]:
+    """The SHA-256 of every file an edition is made from, as its manifest records them: the data
+    files as they were when loaded (hashed once, by `load_dataset`), and the quarter's notes."""
+    hashes = {str(path): dataset.source_hashes[path] for path in dataset.source_files}
     notes = config.notes_dir / f"{quarter}.md"
-    return list(dataset.source_files) + ([notes] if notes.is_file() else [])
+    if notes.is_file():
+        hashes[str(notes)] = sha256_of(notes)
+    return hashes

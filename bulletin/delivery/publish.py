@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
 from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder,
-                                    latest_edition, replace_last_delivery, sha256_of)
+                                    latest_edition, replace_last_delivery)
 from bulletin.config import Config
 from bulletin.data.selection import territory_rows
 from bulletin.data.trade import Dataset, load_dataset, require_quarter
@@ -29,7 +29,7 @@ from bulletin.errors import BulletinError, ConfigError, ConsistencyError
 from bulletin.faults import checkpoint, die_with_parent
 from bulletin.files import write_atomically
 from bulletin.indicators.consistency import check_edition
-from bulletin.pipeline import EditionContent, edition_content, ensure_edition, input_files
+from bulletin.pipeline import EditionContent, edition_content, ensure_edition, input_hashes
 from bulletin.reference import NATIONAL, TERRITORIES, provinces_of
 from bulletin.templates import Templates
 
@@ -123,11 +123,6 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
                                     "attempts": [asdict(a) for a in result.attempts]})
     outcome.delivered, outcome.refused, outcome.pending = result.delivered, result.refused, result.pending
     return outcome
-
-
-def input_hashes(config: Config, dataset: Dataset, quarter: str) -> dict[str, str]:
-    """The SHA-256 of every file an edition is made from, as its manifest records them."""
-    return {str(path): sha256_of(path) for path in input_files(config, dataset, quarter)}
 
 
 def _fingerprint(hashes: dict[str, str]) -> str:
