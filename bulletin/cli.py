@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     archive = _command(
         commands, "archive", _run_archive, "list the archived editions, or verify them",
         "List every edition in the archive, or (verify) re-hash every file against its manifest and report "
-        "any file that is missing or changed; exit 1 if any.", ["bulletin archive", "bulletin archive verify"])
+        "any file that is missing or changed, and anything an interrupted run left; exit 1 if any.",
+        ["bulletin archive", "bulletin archive verify"])
     archive.add_argument("action", nargs="?", choices=["list", "verify"], default="list")
 
     send = _command(
@@ -263,11 +264,11 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 
 def _run_archive(args: argparse.Namespace) -> int:
-    from bulletin.archive.store import all_editions, verify
+    from bulletin.archive.store import all_editions, leftovers, verify
 
     config = _config(args)
     if args.action == "verify":
-        problems = verify(config.paths.output)
+        problems = verify(config.paths.output) + leftovers(config.paths.output)
         for problem in problems:
             print(problem)
         count = len(all_editions(config.paths.output))
@@ -334,9 +335,10 @@ def _run_schedule(args: argparse.Namespace) -> int:
     def job() -> JobOutcome:
         outcomes = publish(config)
         summary = "; ".join(o.summary() for o in outcomes) or "nothing to do"
-        if not all(o.ok for o in outcomes):
+        if not all(o.ok or o.alerted for o in outcomes):
             raise DeliveryPending(summary)
-        return JobOutcome(ok=True, summary=summary)
+        # A failed or unknown delivery has alerted the admin itself (once, recorded in its manifest).
+        return JobOutcome(ok=all(o.ok for o in outcomes), summary=summary, alerted=True)
 
     return run_scheduler(job, config.schedule, config.paths.output / "logs",
                          alert=lambda kind, summary: alert_admin(config, kind, summary), once=args.once)

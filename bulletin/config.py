@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bulletin import reference
 from bulletin.errors import ConfigError
+from bulletin.text.controls import control_characters
 
 CONFIG_FILE_NAME = "bulletin.toml"
 PASSWORD_VARIABLE = "BULLETIN_SMTP_PASSWORD"
@@ -163,6 +164,10 @@ def _read_file(path: Path, values: dict[str, dict[str, Any]], errors: list[str])
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         errors.append(f"config file {path} is not valid TOML: {exc}")
         return
+    except IsADirectoryError:  # a usage mistake, said in one line: nothing else can be checked without the file
+        raise ConfigError(f"config file {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
     for section, table in document.items():
         if section not in SECTIONS:
             errors.append(f"Config section '{section}': unknown (expected one of {', '.join(SECTIONS)})")
@@ -223,6 +228,10 @@ def _convert(option: str, value: Any, default: Any, declared: str, base: Path, e
     return value
 
 
+MAX_ATTEMPTS = 10
+MAX_TIMEOUT_SECONDS = 300
+
+
 def _validate(config: Config) -> list[str]:
     errors = []
     for code in config.edition.territories:
@@ -235,12 +244,31 @@ def _validate(config: Config) -> list[str]:
     if config.mail.security not in SECURITY_MODES:
         errors.append(f"Config value 'mail.security': expected one of {', '.join(SECURITY_MODES)}, "
                       f"got {config.mail.security!r}")
+    if not 0 < config.mail.timeout_seconds <= MAX_TIMEOUT_SECONDS:
+        errors.append(f"Config value 'mail.timeout_seconds': expected seconds above 0, at most {MAX_TIMEOUT_SECONDS}, "
+                      f"got {config.mail.timeout_seconds!r}")
+    if not 1 <= config.mail.attempts <= MAX_ATTEMPTS:  # back-off doubles: 10 attempts wait 8.5 minutes in all
+        errors.append(f"Config value 'mail.attempts': expected 1 to {MAX_ATTEMPTS}, got {config.mail.attempts!r}")
+    errors += _header_problems(config.mail)
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", config.schedule.at):
         errors.append(f"Config value 'schedule.at': expected HH:MM, got {config.schedule.at!r}")
     try:
         ZoneInfo(config.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(f"Config value 'schedule.timezone': unknown time zone {config.schedule.timezone!r}")
+    return errors
+
+
+def _header_problems(mail: MailConfig) -> list[str]:
+    """The options that go into mail headers must be one line without control characters: a line
+    break would end the header (and could add a Bcc:), and Python refuses it mid-send."""
+    errors = []
+    for option in ("sender", "reply_to", "admin", "recipients"):
+        value = getattr(mail, option)
+        found = control_characters("".join(value) if isinstance(value, tuple) else value)
+        if found:
+            errors.append(f"Config value 'mail.{option}': a mail header must be one line without control "
+                          f"characters ({', '.join(found)})")
     return errors
 
 

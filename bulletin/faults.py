@@ -2,7 +2,9 @@
 that die with their parent.
 
 `BULLETIN_KILL_AT=<point>` makes the process kill itself (SIGKILL, no clean-up) on reaching that
-point. Unset, as in every real run, a checkpoint does nothing.
+point; `BULLETIN_STOP_AT=<point>` makes it stop there (SIGSTOP) until it is sent SIGCONT, so that
+a test can run another process at exactly that moment. Unset, as in every real run, a checkpoint
+does nothing.
 """
 from __future__ import annotations
 
@@ -13,11 +15,14 @@ import signal
 import sys
 
 VARIABLE = "BULLETIN_KILL_AT"
+STOP_VARIABLE = "BULLETIN_STOP_AT"
 
 
 def checkpoint(name: str) -> None:
     if os.environ.get(VARIABLE) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(STOP_VARIABLE) == name:
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 def die_with_parent() -> None:

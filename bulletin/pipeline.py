@@ -22,12 +22,13 @@ from bulletin.brand import configured_brand
 from bulletin.templates import Templates
 from bulletin.charts import chart_specs, chart_style, draw_charts
 from bulletin.config import Config
+from bulletin.data.checks import require_both_flows
 from bulletin.data.trade import Dataset
 from bulletin.document import DocumentInputs, Masthead, compose_pdf, edition_tables, make_archival, write_tables
 from bulletin.errors import ConfigError
 from bulletin.faults import checkpoint
 from bulletin.indicators.compute import Indicators, compute_indicators
-from bulletin.text.markup import markdown_blocks
+from bulletin.text.markup import markdown_blocks, read_notes
 from bulletin.text.narrative import write_narrative
 from bulletin.text.printable import check_printable
 
@@ -49,10 +50,11 @@ class EditionContent:
 
 def edition_content(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str) -> EditionContent:
     """The figures and notes of one edition, and a digest of both (which decides whether to build)."""
+    require_both_flows(dataset.trade, quarter, territory, config.paths.data)
     indicators = compute_indicators(dataset.trade, dataset.services, quarter, territory, dataset.warnings)
     figures = json.dumps(indicators.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     notes_file = config.notes_dir / f"{quarter}.md"
-    notes = notes_file.read_text(encoding="utf-8") if notes_file.is_file() else None
+    notes = read_notes(notes_file)
     digest = hashlib.sha256((figures + "\0" + (notes or "")).encode("utf-8")).hexdigest()
     return EditionContent(quarter, territory, lang, indicators, figures, notes, digest)
 

@@ -3,6 +3,11 @@
 Territories and products are fixed classifications (NUTS 2021, CPA 2008 hi-tech groups), so
 they live here as small tables. Country names come from CLDR through Babel, a maintained
 source, so that a new ISO code or a renamed country needs a library update, not an edit here.
+
+These are the formal names, the ones the tables, charts and running heads print and
+`indicators.json` keeps ("Valle d'Aosta/Vallée d'Aoste", as ISTAT's tables have it). How the
+running text names a territory or a country, with its article, is the templates' business
+(`templates/<lang>/territories.toml`, `countries.toml`).
 """
 from __future__ import annotations
 
@@ -202,15 +207,26 @@ PRODUCTS: dict[str, Product] = {row[0]: Product(*row) for row in _PRODUCT_ROWS}
 
 # Partner codes outside ISO 3166-1 that foreign-trade statistics use (Eurostat geonomenclature).
 _SPECIAL_PARTNERS = {
-    "QU": ("Paesi e territori non determinati", "Countries and territories not determined"),
+    "QU": ("Paesi e territori non determinati", "Unspecified countries"),
     "QR": ("Provviste e dotazioni di bordo (UE)", "Stores and provisions (intra-EU)"),
     "QS": ("Provviste e dotazioni di bordo (extra UE)", "Stores and provisions (extra-EU)"),
-    "QV": ("Paesi non specificati (intra UE)", "Countries not specified (intra-EU)"),
-    "QW": ("Paesi non specificati (extra UE)", "Countries not specified (extra-EU)"),
+    "QV": ("Paesi non specificati (intra UE)", "Unspecified countries (intra-EU)"),
+    "QW": ("Paesi non specificati (extra UE)", "Unspecified countries (extra-EU)"),
     "XK": ("Kosovo", "Kosovo"),
 }
-# CLDR codes that are groupings or placeholders, not countries.
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
+# CLDR's display names that a statistics office does not print: "Hong Kong SAR China" is
+# "Hong Kong" in trade statistics, as in ISTAT's and the ONS's tables.
+_PUBLISHED_NAMES = {
+    "HK": ("Hong Kong", "Hong Kong"),
+    "MO": ("Macao", "Macao"),
+    "CD": ("Repubblica Democratica del Congo", "Democratic Republic of the Congo"),
+    "CG": ("Repubblica del Congo", "Republic of the Congo"),
+    "MM": ("Myanmar", "Myanmar"),
+}
+# CLDR codes that are groupings or placeholders (XA, XB: pseudo-locales), not countries.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "AC", "CP", "CQ", "DG", "EA", "IC", "TA", "XA", "XB"}
+# The CLDR locale of each language's names: British English ("St Lucia", not "St. Lucia").
+_NAME_LOCALES = {"it": "it", "en": "en_GB"}
 
 # ISTAT's geo-economic areas. EU membership is a legal list (EU27 from 2020); the rest follows
 # ISTAT's grouping. Codes not listed fall in the last area, as ISTAT's own "other territories".
@@ -251,7 +267,7 @@ _AREA_OF_PARTNER = {partner: code for code, _, _, members in _AREA_ROWS for part
 
 @lru_cache(maxsize=None)
 def _cldr_territories(lang: str) -> dict[str, str]:
-    return dict(Locale.parse(lang).territories)
+    return dict(Locale.parse(_NAME_LOCALES[lang]).territories)
 
 
 @lru_cache(maxsize=None)
@@ -262,9 +278,15 @@ def partner_codes() -> frozenset[str]:
 
 
 def partner_name(code: str, lang: str) -> str:
-    if code in _SPECIAL_PARTNERS:
-        return _SPECIAL_PARTNERS[code][0 if lang == "it" else 1]
-    return _cldr_territories(lang).get(code, code)
+    """The country's name in the tables: CLDR's, except where a publication writes it otherwise.
+
+    CLDR's English short names join with "&" ("Trinidad & Tobago"); printed text says "and".
+    """
+    names = _SPECIAL_PARTNERS.get(code) or _PUBLISHED_NAMES.get(code)
+    if names:
+        return names[0 if lang == "it" else 1]
+    name = _cldr_territories(lang).get(code, code)
+    return name.replace(" & ", " and ") if lang == "en" else name
 
 
 def partner_area(code: str) -> str:

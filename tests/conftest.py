@@ -43,6 +43,16 @@ period,provider,service,firms,smes,activities
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def text_cache_folder(tmp_path_factory) -> Path:
+    """The chart text cache of the whole run, in a temporary folder rather than the user's: set
+    in the environment, so commands the tests run in other processes use it too."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BULLETIN_CACHE_DIR", str(folder))  # bulletin.charts.textcache.CACHE_VARIABLE
+        yield folder
+
+
 def write_data(folder: Path, rows: str = SMALL_ROWS, services: str | None = SMALL_SERVICES,
                name: str = "trade.csv") -> Path:
     (folder / "trade").mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -12,8 +13,8 @@ import time
 
 import pytest
 
-from bulletin.archive.store import (EditionLock, add_delivery, edition_folder, latest_edition, read_edition,
-                                    sha256_of, verify)
+from bulletin.archive.store import (EditionLock, add_delivery, edition_folder, latest_edition, leftovers,
+                                    read_edition, sha256_of, verify)
 from bulletin.errors import ArchiveError
 from bulletin.cli import main
 from conftest import SAMPLE_DATA
@@ -209,7 +210,122 @@ def test_a_build_killed_midway_leaves_the_archive_consistent(workspace):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert verify(output) == []
+    assert [line.split(": ", 1)[1] for line in leftovers(output)] == [
+        "the folder of an interrupted build (the next run on this edition removes it)"]
     assert sha256_of(latest_edition(output, "2017Q1", "ITC4", "it").pdf) == good
     assert build(workspace) == 0  # the rerun finishes the job and clears the abandoned folder
     assert not list((output / "2017Q1" / "ITC4").glob(".it-r1.building-*"))
     assert verify(output) == [] and sha256_of(latest_edition(output, "2017Q1", "ITC4", "it").pdf) != good
+
+
+# --- Kills at each step of a store and of the clean-up after it ------------------------------------
+
+# One small edition stored as a build stores it (under the edition lock, through a temporary
+# folder), in a process of its own that a kill point can end: `python -c STORE OUTPUT LABEL`.
+STORE = """
+import sys
+from pathlib import Path
+from bulletin.archive.store import EditionLock, edition_folder, edition_workspace, output_hashes, write_manifest
+output, label = Path(sys.argv[1]), sys.argv[2]
+with EditionLock(output, "2017Q1", "ITC4", "it"):
+    with edition_workspace(edition_folder(output, "2017Q1", "ITC4", "it", 1)) as work:
+        (work / "charts").mkdir()
+        for name in ("edition.pdf", "indicators.json", "charts/a.pdf", "charts/b.pdf"):
+            (work / name).write_text(label)
+        write_manifest(work, {"quarter": "2017Q1", "territory": "ITC4", "language": "it", "revision": 1,
+                              "pdf": "edition.pdf", "outputs": output_hashes(work), "deliveries": []})
+        if len(sys.argv) > 3:  # a live build: says where it builds, then waits to be killed
+            print(work, flush=True)
+            sys.stdin.read()
+"""
+
+
+def store_small_edition(output, label: str, kill_at: str = "") -> int:
+    """Store an edition whose files all say `label`, in another process; its exit code (-9: killed)."""
+    return subprocess.run([sys.executable, "-c", STORE, str(output), label], timeout=60,
+                          env={**os.environ, "BULLETIN_KILL_AT": kill_at}).returncode
+
+
+def stored_label(output) -> str:
+    return (edition_folder(output, "2017Q1", "ITC4", "it", 1) / "edition.pdf").read_text()
+
+
+@pytest.mark.parametrize("point", ["before-store", "mid-swap", "after-swap", "mid-removal"])
+def test_killed_at_any_step_of_a_store_or_of_its_clean_up_the_next_run_finishes(tmp_path, point):
+    """before-store: the new folder is complete; mid-swap: the old edition is moved aside, nothing in
+    its place; after-swap: the new one is in place beside the old; mid-removal: the old one is half
+    removed (the issue's edition stuck for ever). Then the next run is killed while it clears that."""
+    output = tmp_path / "output"
+    assert store_small_edition(output, "first") == 0
+    assert store_small_edition(output, "second", kill_at=point) == -9
+    assert [p for p in verify(output) if "moved aside" not in p] == []  # no edition is ever half there
+    if point != "mid-swap":
+        assert stored_label(output) == ("first" if point == "before-store" else "second")
+    assert verify(output) + leftovers(output) != []  # what the kill left is reported
+    assert store_small_edition(output, "third", kill_at="mid-removal") == -9  # killed clearing it
+    assert store_small_edition(output, "fourth") == 0
+    assert stored_label(output) == "fourth"
+    assert verify(output) == [] and leftovers(output) == []
+    assert sorted(p.name for p in (output / "2017Q1" / "ITC4").iterdir()) == [".it.lock", "it-r1"]
+
+
+def test_a_half_removed_replaced_edition_does_not_block_the_next_store(tmp_path, capsys):
+    """What a kill during the removal of `.it-r1.old` used to leave: every later store failed with
+    'Directory not empty' while `archive verify` said all was well."""
+    output = tmp_path / "output"
+    assert store_small_edition(output, "first") == 0
+    folder = edition_folder(output, "2017Q1", "ITC4", "it", 1)
+    half_removed = folder.with_name(".it-r1.old")
+    shutil.copytree(folder, half_removed)
+    (half_removed / "edition.pdf").unlink()
+    assert main(["archive", "verify", "--out", str(output)]) == 1
+    assert f"{half_removed}: an edition replaced by an interrupted store" in capsys.readouterr().out
+    assert store_small_edition(output, "second") == 0
+    assert stored_label(output) == "second" and not half_removed.exists()
+    assert main(["archive", "verify", "--out", str(output)]) == 0
+
+
+def test_the_next_run_clears_a_dead_runs_folder_even_without_building_but_never_a_live_ones(tmp_path):
+    output = tmp_path / "output"
+    assert store_small_edition(output, "dead", kill_at="before-store") == -9
+    assert len(leftovers(output)) == 1
+    with EditionLock(output, "2017Q1", "ITC4", "it"):  # a run that finds nothing to build
+        pass
+    assert leftovers(output) == [] and not list((output / "2017Q1" / "ITC4").glob(".it-r1.*"))
+
+    live = subprocess.Popen([sys.executable, "-c", STORE, str(output), "live", "wait"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        work = pathlib.Path(live.stdout.readline().strip())
+        assert work.is_dir() and work.name.startswith(".it-r1.building-")
+        assert leftovers(output) == []  # a build at work is not a leftover
+        with pytest.raises(ArchiveError, match="another run is writing this edition"):
+            with EditionLock(output, "2017Q1", "ITC4", "it", timeout=0.2):
+                pass
+        assert work.is_dir()
+    finally:
+        live.kill()
+        live.wait()
+    assert leftovers(output) == [
+        f"{work}: the folder of an interrupted build (the next run on this edition removes it)"]
+    with EditionLock(output, "2017Q1", "ITC4", "it"):
+        assert not work.exists()
+
+
+def test_killed_while_the_replaced_edition_is_removed_the_next_rebuild_succeeds(workspace, capsys):
+    """The issue's stuck edition, through the command line: the kill falls while `.it-r1.old` is
+    being removed; a later revision of the figures must still be built."""
+    output = workspace / "output"
+    assert build(workspace) == 0
+    revise_2017q1_value(workspace)
+    killed = subprocess.run([sys.executable, "-m", "bulletin.cli", "build", "--data", str(workspace / "data"),
+                             "--out", str(output)], cwd=workspace,
+                            env={**os.environ, "BULLETIN_KILL_AT": "mid-removal"})
+    assert killed.returncode == -9
+    capsys.readouterr()
+    assert main(["archive", "verify", "--out", str(output)]) == 1
+    assert "a folder whose removal was interrupted" in capsys.readouterr().out
+    revise_2017q1_value(workspace, factor=1.02)
+    assert build(workspace) == 0
+    assert main(["archive", "verify", "--out", str(output)]) == 0
+    assert sorted(p.name for p in (output / "2017Q1" / "ITC4").iterdir()) == [".it.lock", "it-r1"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import sqlite3
 import tomllib
+import zlib
+from contextlib import closing
 from pathlib import Path
 
 import pikepdf
@@ -20,6 +23,7 @@ from bulletin.brand import load_brand
 from bulletin.charts import (CHARTS, ChartCanvas, ChartSpec, chart_specs, chart_style, draw_charts, register_chart,
                              unregister_chart)
 from bulletin.charts import canvas as chart_canvas
+from bulletin.charts import textcache
 from bulletin.charts.bars import Bar, BarRow, Bars, draw_bars
 from bulletin.charts.canvas import MM, SERIES_COLOURS, WIDTH_MM, draw_chart, luminance
 from bulletin.charts.specs import NO_BREAK
@@ -352,3 +356,95 @@ def test_a_spec_is_plain_data_that_a_test_can_change(region, brand, tmp_path):
     chart = draw_charts([fewer], chart_style(brand), tmp_path)["areas"]
     assert chart.labels[:2] == [share(a.share_pct, "it") for a in region.areas[:2]]
     assert share(region.areas[2].share_pct, "it") not in chart.labels
+
+
+# --- the chart text cache -------------------------------------------------------------------------
+
+def _draw_afresh(region, brand, folder: Path, names=("trend", "heatmap")) -> dict[str, bytes]:
+    """Charts of the region drawn by a process that has measured and outlined no string yet: by
+    default the two that print in every style of the brand, and in both sizes."""
+    textcache.text_extent.cache_clear()
+    textcache.text_outline.cache_clear()
+    specs = [spec for spec in chart_specs(region, "it", TEMPLATES) if spec.name in names]
+    return {name: chart.path.read_bytes() for name, chart in draw_charts(specs, chart_style(brand), folder).items()}
+
+
+def _kept(file: Path) -> int:
+    with closing(sqlite3.connect(file)) as db:
+        return db.execute("SELECT count(*) FROM text").fetchone()[0]
+
+
+def test_charts_drawn_from_a_warm_text_cache_are_those_drawn_without_one(region, brand, tmp_path, monkeypatch):
+    """The cache is only a copy of what matplotlib computes: the same bytes with no cache, while
+    filling it, and from it in a new process with matplotlib's shaping taken away."""
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv(textcache.CACHE_VARIABLE, str(tmp_path / "a-file" / "cache"))  # cannot be made: no cache
+    without = _draw_afresh(region, brand, tmp_path / "without")
+    monkeypatch.setenv(textcache.CACHE_VARIABLE, str(tmp_path / "cache"))
+    assert _draw_afresh(region, brand, tmp_path / "filling") == without
+    kept = _kept(tmp_path / "cache" / textcache.FILE_NAME)
+    assert kept > 150  # measurements and outlines of the charts' strings
+    for shaping in ("get_text_path", "get_text_width_height_descent"):
+        monkeypatch.setattr(textcache.text_to_path, shaping, _shaping_is_gone)
+    assert _draw_afresh(region, brand, tmp_path / "warm") == without
+    assert _kept(tmp_path / "cache" / textcache.FILE_NAME) == kept
+
+
+def _shaping_is_gone(*args, **kwargs):
+    raise AssertionError("a string was shaped again: it should have come from the cache")
+
+
+def test_an_unreadable_outdated_or_damaged_text_cache_is_rebuilt(region, brand, tmp_path, monkeypatch):
+    unreadable = tmp_path / "unreadable" / textcache.FILE_NAME
+    unreadable.parent.mkdir()
+    unreadable.write_bytes(b"not a database" * 100)
+    monkeypatch.setenv(textcache.CACHE_VARIABLE, str(unreadable.parent))
+    first = _draw_afresh(region, brand, tmp_path / "first", ["areas"])
+    kept = _kept(unreadable)
+    assert kept > 20
+    with closing(sqlite3.connect(unreadable)) as db, db:
+        db.execute("UPDATE text SET value = x'00'")  # every value damaged: each a miss, shaped again
+    assert _draw_afresh(region, brand, tmp_path / "damaged", ["areas"]) == first
+    with closing(sqlite3.connect(unreadable)) as db:
+        assert all(zlib.decompress(value) for value, in db.execute("SELECT value FROM text"))
+
+    outdated = tmp_path / "outdated" / textcache.FILE_NAME
+    outdated.parent.mkdir()
+    with closing(sqlite3.connect(outdated)) as db, db:
+        db.execute("CREATE TABLE text (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        db.execute("INSERT INTO text VALUES ('of another format', x'00')")
+        db.execute(f"PRAGMA user_version = {textcache.FORMAT + 1}")
+    monkeypatch.setenv(textcache.CACHE_VARIABLE, str(outdated.parent))
+    assert _draw_afresh(region, brand, tmp_path / "other-format", ["areas"]) == first
+    with closing(sqlite3.connect(outdated)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == textcache.FORMAT
+        assert db.execute("SELECT count(*) FROM text WHERE key = 'of another format'").fetchone()[0] == 0
+    assert _kept(outdated) == kept
+
+
+def test_the_text_cache_keeps_only_the_newest_strings(region, brand, tmp_path, monkeypatch):
+    spec = next(spec for spec in chart_specs(region, "it", TEMPLATES) if spec.name == "products")
+    keys, unlimited = {}, textcache.MAX_ENTRIES
+    for limit in (unlimited, 50):
+        monkeypatch.setattr(textcache, "MAX_ENTRIES", limit)
+        monkeypatch.setenv(textcache.CACHE_VARIABLE, str(tmp_path / str(limit)))
+        textcache.text_extent.cache_clear()
+        textcache.text_outline.cache_clear()
+        draw_charts([spec], chart_style(brand), tmp_path)
+        with closing(sqlite3.connect(tmp_path / str(limit) / textcache.FILE_NAME)) as db:
+            keys[limit] = [key for key, in db.execute("SELECT key FROM text ORDER BY rowid")]
+    everything = keys[unlimited]
+    assert len(everything) > 80 and keys[50] == everything[-50:]
+
+
+def test_the_text_cache_folder_is_the_users_unless_set(tmp_path, monkeypatch):
+    monkeypatch.delenv(textcache.CACHE_VARIABLE)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert textcache.cache_folder() == tmp_path / "home" / ".cache" / "bulletin"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # ignored, as the XDG specification asks
+    assert textcache.cache_folder() == tmp_path / "home" / ".cache" / "bulletin"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert textcache.cache_folder() == tmp_path / "xdg" / "bulletin"
+    monkeypatch.setenv(textcache.CACHE_VARIABLE, str(tmp_path / "set"))
+    assert textcache.cache_folder() == tmp_path / "set"

@@ -8,8 +8,9 @@ the compression, and also feeds plain random text and bytes. Whatever comes in, 
   or `FILE: ...` (starting with the path of an input file or of the data folder): no traceback,
   no exception text, no message broken over lines;
 - on exit 2 leaves the data folder byte for byte as it was (the `.cache/` included);
-- on exit 0 accepts only canonical data: ASCII quarters, known codes, finite non-negative euros,
-  and (for an import) a data folder that `data check` accepts afterwards.
+- on exit 0 accepts only canonical data: ASCII quarters none after the current one, known codes,
+  non-negative euros up to 10^15, and (for an import) a data folder that `data check` accepts
+  afterwards.
 
 The number of examples is sized so that the module runs in well under a minute; set
 BULLETIN_FUZZ_SCALE=10 (say) for a longer hunt.
@@ -36,6 +37,7 @@ from hypothesis.control import currently_in_test_context
 
 from bulletin import reference
 from bulletin.cli import main
+from bulletin.data.checks import MAX_VALUE, is_future_quarter
 from bulletin.data.reading import decode_text, read_bytes, read_csv_text, read_plain_csv
 from bulletin.data.trade import TRADE_COLUMNS, load_dataset, trade_files
 from conftest import HEADER, SMALL_ROWS, SMALL_SERVICES, write_data
@@ -109,12 +111,13 @@ def assert_canonical(data: Path) -> None:
     assert sorted(trade.columns) == sorted(TRADE_COLUMNS)  # in the order of the file
     periods = trade["period"].astype(str)
     assert periods.map(lambda p: QUARTER.fullmatch(p) is not None).all(), sorted(set(periods))
+    assert not any(is_future_quarter(quarter) for quarter in set(periods)), sorted(set(periods))
     assert trade["flow"].astype(str).isin(["export", "import"]).all()
     assert trade["territory"].astype(str).isin(list(reference.TERRITORIES)).all()
     assert trade["product"].astype(str).isin(list(reference.PRODUCTS)).all()
     assert trade["partner"].astype(str).isin(list(reference.partner_codes())).all()
     values = trade["value_eur"]
-    assert (values.notna() & (values >= 0) & (values < float("inf"))).all()
+    assert (values.notna() & (values >= 0) & (values <= MAX_VALUE)).all()
     totals = trade.groupby(["period", "flow", "territory"], observed=True)["value_eur"].sum()
     assert (totals < float("inf")).all(), "totals the bulletin prints must be numbers"
 
@@ -393,6 +396,10 @@ def workspace():
 @example(case=DataCase({"trade.csv": VALID.encode()},  # counts beyond int64 wrapped to negatives
                        SMALL_SERVICES.replace(",40,30,120", ",1e300,30,1e19").encode()))
 @example(case=trade_file(VALID.replace(",export,IT,21.2,US", ',"export,IT,21.2,US', 1)))  # pandas' "C error" text
+# Accepted, then wrong or a traceback in the build (issue 13).
+@example(case=trade_file(VALID.replace(",1200\n", ",1e300\n")))  # above 10^15: the build died formatting it
+@example(case=trade_file(VALID.replace(",1200\n", ",1.200\n")))  # an Italian's thousand two hundred, read as 1.2
+@example(case=trade_file(VALID + "2099Q1,export,IT,21.2,US,5\n2099Q1,import,IT,21.2,US,5\n"))  # a future quarter
 def test_data_check_on_spoiled_data(workspace, case):
     data_check(make_data(workspace(), case))
 

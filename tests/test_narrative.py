@@ -59,7 +59,7 @@ def test_italian_summary_gives_the_figures_as_the_formatters_print_them(sample, 
     ind = sample[1]
     text = " ".join(italian.summary)
     assert money(ind.exports.value_eur, "it") in text
-    assert pct(ind.exports.yoy_pct, "it") in text
+    assert f"in crescita del {pct(ind.exports.yoy_pct, 'it', signed=False)} rispetto al I trimestre 2016" in text
     assert share(ind.exports.share_of_national_pct, "it") in text
     assert money(ind.national_exports.value_eur, "it") in text
     assert pct(ind.national_exports.yoy_pct, "it") in text
@@ -78,11 +78,12 @@ def test_products_name_the_two_leaders_with_their_figures(sample, italian):
     first, second = sorted(ind.products, key=lambda p: p.rank)[:2]
     text = italian.products[0]
     for item in (first, second):
-        name = item.name["it"]
-        assert (name[0].lower() + name[1:]) in text
         assert money(item.value_eur, "it") in text
         assert pct(abs(item.yoy_pct), "it", signed=False) in text
-    assert text.index("medicinali") < text.index("strumenti e apparecchi di misurazione")
+    # Product groups read as categories, with their article.
+    assert "il gruppo dei medicinali e preparati farmaceutici" in text
+    assert text.index("medicinali") < text.index("il gruppo degli strumenti e apparecchi di misurazione")
+    assert "quello dei medicinali e preparati farmaceutici" in " ".join(italian.summary)
     assert "oltre 1 miliardo" in text and "quasi mezzo miliardo (480 milioni di euro)" in text
     assert "del 49,5%" in text
 
@@ -92,12 +93,13 @@ def test_destinations_name_the_united_states_with_value_and_change(sample, itali
     us = next(d for d in sample[1].destinations if d.code == "US")
     assert us.rank == 1
     first = italian.destinations[0]
-    assert f"Stati Uniti ({money(us.value_eur, 'it')}, {pct(us.yoy_pct, 'it')}" in first
+    assert f"verso gli Stati Uniti ({money(us.value_eur, 'it')}, {pct(us.yoy_pct, 'it')}" in first
     # The next markets in rank order, and the fastest-growing among the next ones.
     following = [d.name["it"] for d in sorted(sample[1].destinations, key=lambda d: d.rank)[1:5]]
     assert positions(first, following) == sorted(positions(first, following))
-    assert "Regno Unito (171 milioni di euro, +49,0%)" in italian.destinations[1]
-    assert "Giappone (132 milioni di euro, +45,0%)" in italian.destinations[1]
+    assert "il Regno Unito (171 milioni di euro, +49,0%)" in italian.destinations[1]
+    assert "il Giappone (132 milioni di euro, +45,0%)" in italian.destinations[1]
+    assert "Seguono la Germania (" in first
 
 
 @needs_sample
@@ -112,8 +114,8 @@ def test_provinces_follow_the_indicators_ranks(sample, italian):
     text = " ".join(italian.provinces)
     assert "oltre 6 miliardi" in text                        # Milano's total trade
     assert "Monza e della Brianza (+70,1%)" in text           # fastest growth
-    assert "in <i>apparecchiature per le telecomunicazioni</i> a Milano" in text and "segue Lodi" in text
-    assert "Varese <i>aeromobili" in text                     # Varese's specialisation
+    assert "nel gruppo delle apparecchiature per le telecomunicazioni a Milano" in text and "segue Lodi" in text
+    assert "Varese soprattutto gli aeromobili" in text        # Varese's specialisation
     assert "province diverse e non specificate" in text
 
 
@@ -131,7 +133,8 @@ def test_english_edition_uses_english_numbers_and_words(sample):
     text = " ".join(english.summary)
     assert "13.0%" in text and "13,0%" not in text
     assert money(ind.exports.value_eur, "en") in text and share(ind.exports.share_of_national_pct, "en") in text
-    assert "of Lombardy" in text and "about a third" in text
+    assert "Lombardy's high-technology exports" in text and "about a third" in text
+    assert "up 13.0% on Q1 2016" in text and "of Lombardy" not in text
     assert "the United States" in " ".join(english.destinations)
     assert "Milan" in english.provinces[0]
     assert_renders(english)
@@ -170,11 +173,11 @@ def small(tmp_path, rows=SMALL_ROWS, services=None, territory="ITC4"):
 def test_small_data_set_in_both_languages(tmp_path):
     ind = small(tmp_path)
     italian = write_narrative(ind, "it", TEMPLATES)
-    assert "+25,0%" in italian.summary[0] and "750 euro" in italian.summary[0]
+    assert "in crescita del 25,0%" in italian.summary[0] and "750 euro" in italian.summary[0]
     assert "crescono del 25,0%" in italian.exports[0]
     assert_renders(italian)
     english = write_narrative(ind, "en", TEMPLATES)
-    assert "+25.0%" in english.summary[0]
+    assert "up 25.0% on Q1 2016" in english.summary[0]
     assert_renders(english)
 
 
@@ -194,17 +197,20 @@ def test_data_derived_names_are_escaped_once(tmp_path):
 
 
 def test_province_names_with_apostrophes_and_ampersands(tmp_path):
-    ind = copy.deepcopy(small(tmp_path))
-    milano = next(p for p in ind.provinces if p.code == "ITC4C")
-    lodi = next(p for p in ind.provinces if p.code == "ITC49")
-    milano.name = {"it": "Valle d'Aosta & <Co>", "en": "Aosta & <Co>"}
-    lodi.name = {"it": "Forlì-Cesena", "en": "Forlì-Cesena"}
+    ind = small(tmp_path)
+    for lang, name in (("it", "Valle d'Aosta & <Co>"), ("en", "Aosta & <Co>")):
+        (tmp_path / "templates" / lang).mkdir(parents=True)
+        (tmp_path / "templates" / lang / "territories.toml").write_text(
+            (SHIPPED_TEMPLATES / lang / "territories.toml").read_text(encoding="utf-8")
+            .replace('name = "Milano"', f'name = "{name}"').replace('name = "Milan"', f'name = "{name}"')
+            .replace('name = "Lodi"', 'name = "Forlì-Cesena"'), encoding="utf-8")
+    templates = Templates(tmp_path / "templates")
     for lang in ("it", "en"):
-        narrative = write_narrative(ind, lang, TEMPLATES)
+        narrative = write_narrative(ind, lang, templates)
         text = " ".join(narrative.provinces + narrative.summary)
-        assert "&amp; &lt;Co&gt;" in text and "<Co>" not in text
+        assert "&amp; &lt;Co&gt;" in text and "<Co>" not in text and "Forlì-Cesena" in text
         assert_renders(narrative)
-    assert "Valle d'Aosta &amp; &lt;Co&gt;" in " ".join(write_narrative(ind, "it", TEMPLATES).provinces)
+    assert "Valle d'Aosta &amp; &lt;Co&gt;" in " ".join(write_narrative(ind, "it", templates).provinces)
 
 
 def test_a_missing_change_prints_nd_and_claims_nothing(tmp_path):
@@ -224,10 +230,10 @@ def test_falling_and_unchanged_exports_are_said_so(tmp_path):
     ind = copy.deepcopy(small(tmp_path))
     ind.exports.yoy_pct = -2.4
     italian = write_narrative(ind, "it", TEMPLATES)
-    assert "in calo rispetto al I trimestre 2016 (-2,4%)" in italian.summary[0]
+    assert "in calo del 2,4% rispetto al I trimestre 2016" in italian.summary[0]
     assert "calano del 2,4%" in italian.exports[0]
     english = write_narrative(ind, "en", TEMPLATES)
-    assert "down on Q1 2016 (-2.4%)" in english.summary[0] and "a fall of 2.4%" in english.exports[0]
+    assert "down 2.4% on Q1 2016" in english.summary[0] and "a fall of 2.4%" in english.exports[0]
     ind.exports.yoy_pct = 0.04  # prints as 0,0%: neither a rise nor a fall
     italian = write_narrative(ind, "it", TEMPLATES)
     assert "invariate" in italian.summary[0] and "(0,0%)" in italian.summary[0]
@@ -242,6 +248,8 @@ def test_italian_articles_elide_before_vowel_sounds(tmp_path):
     assert "crescono dell'11,2%" in write_narrative(ind, "it", TEMPLATES).exports[0]
     ind.exports.yoy_pct = 18.0
     assert "crescono del 18,0%" in write_narrative(ind, "it", TEMPLATES).exports[0]
+    ind.exports.yoy_pct = 0.3  # "zero" takes "lo"
+    assert "crescono dello 0,3%" in write_narrative(ind, "it", TEMPLATES).exports[0]
 
 
 def test_no_services_in_the_quarter(tmp_path):
@@ -307,9 +315,11 @@ def test_elision(text, expected):
 
 
 def test_figure_articles():
-    articles = {"il": ["il ", "l'"], "del": ["del ", "dell'"]}
-    assert "{x:il} / {y:del} / {x}".format(x=Figure("8,1%", articles), y=Figure("31,5%", articles)) == \
-        "l'8,1% / del 31,5% / 8,1%"
+    prepositions = {"art": {"il": "il ", "l'": "l'"}, "di": {"il": "del ", "l'": "dell'"}}
+    assert "{x:art} / {y:di} / {x}".format(x=Figure("8,1%", "l'", prepositions), y=Figure("31,5%", "il", prepositions)) \
+        == "l'8,1% / del 31,5% / 8,1%"
+    with pytest.raises(ValueError, match="no form 'su'"):
+        format(Figure("8,1%", "l'", prepositions), "su")
 
 
 def test_ordinals_and_territory_phrases(tmp_path):
@@ -319,22 +329,25 @@ def test_ordinals_and_territory_phrases(tmp_path):
     assert [ordinal(n, "it", forms["it"]) for n in (2, 8, 11)] == ["2°", "8°", "11°"]
     region, province = small(tmp_path), small(tmp_path, territory="ITC4D")
     assert write_narrative(region, "it", TEMPLATES).territory_of == "della Lombardia"
-    assert write_narrative(region, "en", TEMPLATES).territory_of == "of Lombardy"
+    assert write_narrative(region, "en", TEMPLATES).territory_of == "Lombardy's"
     assert write_narrative(province, "it", TEMPLATES).territory_of == "di Monza e della Brianza"
 
 
 def test_a_user_template_names_the_territory_and_the_ordinals(tmp_path):
     province = small(tmp_path, territory="ITC49")
     (tmp_path / "it").mkdir()
+    (tmp_path / "it" / "territories.toml").write_text(
+        (SHIPPED_TEMPLATES / "it" / "territories.toml").read_text(encoding="utf-8")
+        .replace('ITC4 = { name = "Lombardia", article = "la" }', 'ITC4 = { name = "Regione Lombardia", article = "la" }')
+        .replace('ITC49 = { name = "Lodi" }', 'ITC49 = { name = "Lodigiano", article = "il" }'), encoding="utf-8")
     (tmp_path / "it" / "narrative.toml").write_text(
         (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8")
-        .replace('ITC4 = "della Lombardia"', 'ITC4 = "della Regione Lombardia"\nITC49 = "del Lodigiano"')
         .replace('other = "{n}°"', 'other = "{n}º"'), encoding="utf-8")
     templates = Templates(tmp_path)
     narrative = write_narrative(province, "it", templates)
     assert narrative.territory_of == "del Lodigiano"
     assert "del Lodigiano" in narrative.summary[0]
-    assert "al 2º posto tra le 12 province della Regione Lombardia" in narrative.summary[-1]
+    assert "Il Lodigiano si colloca al 2º posto tra le 12 province della Regione Lombardia" in narrative.summary[-1]
     (tmp_path / "it" / "narrative.toml").write_text(
         (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8").replace('other = "{n}°"', ""),
         encoding="utf-8")
@@ -355,12 +368,20 @@ def load(lang: str, name: str) -> dict:
     return tomllib.loads((SHIPPED_TEMPLATES / lang / name).read_text(encoding="utf-8"))
 
 
+# The brand's words: each language uses those it needs (the Italian edition prints the brand's
+# footer as it is, the English one its own words around the organisation's name).
+BRAND_WORDS = {"footer": {"footer", "organisation"}, "brand_department": {"department"}}
+
+
 def test_labels_have_the_same_keys_and_placeholders_in_both_languages():
     italian, english = load("it", "labels.toml"), load("en", "labels.toml")
     assert set(italian) == set(english)
     for key in italian:
         assert isinstance(italian[key], str) and isinstance(english[key], str), key
-        assert placeholders(italian[key]) == placeholders(english[key]), key
+        if key in BRAND_WORDS:
+            assert placeholders(italian[key]) | placeholders(english[key]) <= BRAND_WORDS[key], key
+        else:
+            assert placeholders(italian[key]) == placeholders(english[key]), key
 
 
 def test_labels_cover_what_the_document_prints():
@@ -400,7 +421,7 @@ def test_number_words_have_the_same_keys_in_both_languages_and_known_placeholder
 def test_narrative_templates_have_the_same_keys_in_both_languages():
     italian, english = load("it", "narrative.toml"), load("en", "narrative.toml")
     assert set(italian) == set(english)
-    for table in ("approx", "fractions", "ytd_period", "plural", "area_in_text"):
+    for table in ("approx", "fractions", "ytd_period", "plural", "area_in_text", "product_in_text"):
         assert set(italian[table]) == set(english[table]), table
     for key, text in italian.items():
         if isinstance(text, str):

@@ -229,7 +229,10 @@ def test_failures_are_retried_next_day_and_alerted_once_per_kind(tmp_path, caplo
                          stop=stop) == 0
     assert [c.astimezone(ROME).date() for c in calls[1:]] == [date(2017, 3, 21) + timedelta(days=i) for i in range(7)]
     assert alerts == ["OSError", "KeyError", "OSError"]
-    assert sum(1 for r in caplog.records if r.levelno == logging.ERROR and r.exc_info) >= 5
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR and "failed" in r.getMessage()]
+    assert len(errors) == 4
+    # A traceback where it helps (a bug: the KeyError); an OSError says all in one line.
+    assert [r.getMessage() for r in errors if r.exc_info] == ["the publishing job failed: KeyError: 'ITC4'"]
 
 
 def test_heartbeat_has_next_run_and_status_reads_it(tmp_path):
@@ -378,3 +381,53 @@ def test_configure_logging_console_level(tmp_path, restore_root_logger):
     configure_logging(None, verbose=True)
     console = [h for h in root.handlers if h.get_name() == "bulletin-console"]
     assert len(console) == 1 and console[0].level == logging.INFO
+
+
+# --- a full disk -------------------------------------------------------------------------------------
+
+FULL_DISK_RUN = """
+import logging, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from bulletin.delivery.scheduler import JobOutcome, configure_logging, run_job_once
+
+state = Path(sys.argv[1])
+configure_logging(state, verbose=True)
+
+def job():
+    for number in range(20):
+        logging.getLogger("bulletin.publish").warning("step %d of the run", number)
+    (state / "edition.pdf").write_bytes(b"%PDF" * 1000)  # the disk is full: this fails
+    return JobOutcome(ok=True, summary="published")
+
+run_job_once(job, state, None, lambda: datetime.now(UTC))
+"""
+
+
+def _no_room_beyond_a_few_bytes() -> None:
+    """In the child: a file may not grow past 64 bytes, as on a disk that has filled up."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails (EFBIG) instead
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+
+
+def test_a_disk_filling_during_a_run_gives_one_line_and_status_shows_the_run_failed(tmp_path, restore_root_logger):
+    """The kernel refuses every write past 64 bytes (RLIMIT_FSIZE): the log, the job's file and the
+    heartbeat all fail as on a full disk. One line tells of the log; no traceback; `status` shows
+    the run failed, not the earlier success."""
+    import subprocess
+    import sys
+
+    configure_logging(tmp_path)
+    run_job_once(lambda: JobOutcome(ok=True, summary="published"), tmp_path, None, FakeClock(rome(2017, 5, 2, 12, 0)).now)
+    assert "result: ok" in read_status(tmp_path)
+
+    result = subprocess.run([sys.executable, "-c", FULL_DISK_RUN, str(tmp_path)], capture_output=True, text=True,
+                            preexec_fn=_no_room_beyond_a_few_bytes, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Logging error" not in result.stderr, result.stderr
+    assert [line for line in result.stderr.splitlines() if "cannot write the log" in line] == [
+        f"cannot write the log {tmp_path / 'bulletin.log'}: File too large (logging to this console only)"]
+    assert "the publishing job failed: OSError: [Errno 27] File too large" in result.stderr
+    assert "result: failed" in read_status(tmp_path)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import unicodedata
@@ -19,18 +21,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from filelock import FileLock, Timeout
 
 from bulletin import reference
-from bulletin.files import write_atomically
 from bulletin.errors import ArchiveError
 from bulletin.faults import checkpoint
-from bulletin.files import usual_mode
+from bulletin.files import temporary_files, usual_mode, write_atomically
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PDF_PREFIX = {"it": "bollettino-hitech", "en": "hitech-bulletin"}
 FOLDER_PATTERN = re.compile(r"^(it|en)-r(\d+)$")
+# What a run leaves beside an edition's folder while it works, and a killed run leaves behind:
+# `.it-r1.building-x` (being built), `.it-r1.old` (moved aside), `.it-r1.trash-x` (being
+# removed), `.it.checked.x.tmp` (being written).
+LEFTOVER_PATTERN = re.compile(r"^\.(?P<edition>(?P<lang>it|en)-r\d+)\.(?P<kind>old$|building(?=-)|trash(?=-))")
+TEMPORARY_PATTERN = re.compile(r"^\.(?P<lang>it|en)\..+\.tmp$")
+LEFTOVER_WORDS = {"old": "an edition replaced by an interrupted store",
+                  "building": "the folder of an interrupted build",
+                  "trash": "a folder whose removal was interrupted",
+                  "tmp": "a file whose writing was interrupted"}
 LOCK_TIMEOUT_SECONDS = 600
 
 
@@ -53,9 +66,9 @@ class ArchivedEdition:
 
     @property
     def unknown_to(self) -> set[str]:
-        """Addresses of a sending that was interrupted: the server may or may not have them."""
+        """Addresses of a sending that was interrupted or whose reply was lost: the server may or may not have them."""
         return {address.lower() for record in self.manifest.get("deliveries", [])
-                if record.get("status") == "sending" for address in record["requested"]}
+                for address in (record["requested"] if record.get("status") == "sending" else record.get("unknown", []))}
 
     @property
     def sent(self) -> bool:
@@ -139,25 +152,27 @@ def edition_workspace(final: Path) -> Iterator[Path]:
     """A temporary folder beside `final` to build an edition in, moved into place when the block
     ends without error and removed otherwise. Call only while holding the edition's lock."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned_builds(final)
     work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.building-"))
     work.chmod(usual_mode(folder=True))
     try:
         yield work
         store_edition(work, final)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)  # a kill here leaves it to the next run's clean-up
         raise
 
 
 def store_edition(work: Path, final: Path) -> None:
     """Move a finished edition folder into place; an unsent one of the same revision is replaced.
 
-    The two renames leave a moment where `final` is absent; a crash there leaves `.<name>.old`,
-    which the next store (or `archive verify`) puts back.
+    Every step is one rename, so a kill between two of them leaves a state that the next run on
+    this edition finishes (`finish_interrupted_runs`): `final` moved aside to `.<name>.old` with
+    nothing in its place (put back), or the new edition in place beside `.<name>.old` (removed).
+    The replaced folder is removed under a trash name (`discard`): a removal cut short never
+    stands in the way of the next store.
     """
     old = final.with_name(f".{final.name}.old")
-    recover_interrupted(final)
+    _settle_moved_aside(final)
     existing = read_edition(final)
     if existing is not None and existing.sent:
         raise ArchiveError(f"{final} was already sent and is never overwritten")
@@ -168,13 +183,74 @@ def store_edition(work: Path, final: Path) -> None:
         checkpoint("mid-swap")
     work.rename(final)
     _sync_parent(final)
-    shutil.rmtree(old, ignore_errors=True)
+    checkpoint("after-swap")
+    if old.exists():
+        discard(old, final.name)
 
 
-def recover_interrupted(final: Path) -> None:
+def finish_interrupted_runs(territory_folder: Path, lang: str) -> None:
+    """Finish what killed runs left of one territory's editions in `lang`: an edition moved aside is
+    put back (or removed, when its replacement is in place); temporary build folders, folders
+    being removed and half-written manifests are removed.
+
+    Call only while holding the edition lock: whatever a live run is building, it builds under
+    that lock, so every such folder found then belongs to a run that is gone.
+    """
+    if not territory_folder.is_dir():
+        return
+    for path in sorted(territory_folder.iterdir()):
+        leftover = _leftover(path.name)
+        if leftover is None or leftover.lang != lang:
+            continue
+        if leftover.kind == "old":
+            _settle_moved_aside(territory_folder / leftover.edition)
+        elif leftover.kind == "tmp":
+            path.unlink(missing_ok=True)
+        elif leftover.kind == "trash":
+            _remove_trash(path)
+        else:
+            discard(path, leftover.edition)
+    for folder in territory_folder.glob(f"{lang}-r*"):
+        for temporary in temporary_files(folder):
+            temporary.unlink(missing_ok=True)
+
+
+def _settle_moved_aside(final: Path) -> None:
+    """`.<name>.old` is a whole edition (only its trash name is ever emptied): put it back if
+    nothing took its place, else it is the replaced one, to remove."""
     old = final.with_name(f".{final.name}.old")
-    if old.exists() and not final.exists():
+    if not old.exists():
+        return
+    if final.exists():
+        discard(old, final.name)
+    else:
         old.rename(final)
+        _sync_parent(final)
+
+
+def discard(folder: Path, edition: str) -> None:
+    """Remove a folder beside the editions: renamed first to `.<edition>.trash-<random>`, so that a
+    removal cut short leaves a name every later run knows to finish removing, and nothing else."""
+    trash = folder.with_name(f".{edition}.trash-{secrets.token_hex(4)}")
+    folder.rename(trash)
+    _remove_trash(trash)
+
+
+def _remove_trash(trash: Path) -> None:
+    """Empty and remove a trash folder. One that cannot be removed (permissions) is only logged:
+    it is in no one's way, and `archive verify` lists it."""
+    try:
+        # Entry by entry, with a kill point between two, so the tests can cut a removal short.
+        for index, entry in enumerate(sorted(trash.iterdir())):
+            if index:
+                checkpoint("mid-removal")
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        trash.rmdir()
+    except OSError as exc:
+        log.warning("cannot remove %s: %s", trash, exc.strerror or exc)
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
@@ -198,7 +274,8 @@ def _with_deliveries(edition: ArchivedEdition, deliveries: list[dict]) -> Archiv
 
 
 def verify(output: Path) -> list[str]:
-    """Re-hash every file against its manifest: one line per missing, changed or unlisted file."""
+    """Re-hash every file against its manifest: one line per missing, changed or unlisted file,
+    and per edition moved aside by an interrupted store (not in its place)."""
     problems = []
     for edition in all_editions(output):
         listed = edition.manifest.get("outputs", {})
@@ -212,25 +289,54 @@ def verify(output: Path) -> list[str]:
             problems.append(f"{edition.folder / name}: not in the manifest")
     for old in sorted(output.glob("*/*/.*.old")):
         if not old.with_name(old.name[1:-4]).exists():
-            problems.append(f"{old}: an edition moved aside by an interrupted store (the next build restores it)")
+            problems.append(f"{old}: an edition moved aside by an interrupted store "
+                            "(the next run on this edition puts it back)")
     return problems
 
 
-def remove_abandoned_builds(final: Path) -> None:
-    """Temporary folders of builds that were killed; call only while holding the edition's lock."""
-    for leftover in final.parent.glob(f".{final.name}.building-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+def leftovers(output: Path) -> list[str]:
+    """What interrupted runs left beside the editions, one line each; the next run on the same
+    edition removes it (`finish_interrupted_runs`). A run at work now holds its edition's lock:
+    its folders are not leftovers."""
+    found = []
+    for path in sorted(output.glob("*/*/.*")):
+        leftover = _leftover(path.name)
+        if leftover is None or _held_by_a_run(path.parent, leftover.lang):
+            continue
+        if leftover.kind != "old" or path.with_name(leftover.edition).exists():  # else `verify` says it
+            found.append(f"{path}: {LEFTOVER_WORDS[leftover.kind]} (the next run on this edition removes it)")
+    return found
+
+
+class Leftover(NamedTuple):
+    lang: str
+    edition: str  # the edition folder's name, "" for a temporary file
+    kind: str  # old, building, trash or tmp
+
+
+def _leftover(name: str) -> Leftover | None:
+    """What a name beside the editions is, if a run leaves it there while at work (LEFTOVER_PATTERN)."""
+    if match := LEFTOVER_PATTERN.match(name):
+        return Leftover(match["lang"], match["edition"], match["kind"])
+    if match := TEMPORARY_PATTERN.match(name):
+        return Leftover(match["lang"], "", "tmp")
+    return None
 
 
 class EditionLock:
     """One writer per edition at a time. The lock is the operating system's (flock), so a lock
-    left by a process that died is free again at once; a live holder makes others wait."""
+    left by a process that died is free again at once; a live holder makes others wait.
+
+    Whoever takes it first finishes what runs killed on the edition left (`finish_interrupted_runs`),
+    whether or not it goes on to build: nothing of a dead run outlives the next one.
+    """
 
     def __init__(self, output: Path, quarter: str, territory: str, lang: str, timeout: float = LOCK_TIMEOUT_SECONDS):
         check_edition_key(quarter, territory, lang)
-        folder = output / quarter / territory
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f".{lang}.lock"
+        self.folder = output / quarter / territory
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.lang = lang
+        self.path = _lock_path(self.folder, lang)
         self.lock = FileLock(str(self.path), timeout=timeout)
         self.timeout = timeout
 
@@ -240,10 +346,30 @@ class EditionLock:
         except Timeout:
             raise ArchiveError(f"another run is writing this edition (lock {self.path} held for over "
                                f"{self.timeout:.0f} s); try again later") from None
+        try:
+            finish_interrupted_runs(self.folder, self.lang)
+        except BaseException:
+            self.lock.release()
+            raise
         return self
 
     def __exit__(self, *exc_info):
         self.lock.release()
+
+
+def _lock_path(territory_folder: Path, lang: str) -> Path:
+    return territory_folder / f".{lang}.lock"
+
+
+def _held_by_a_run(territory_folder: Path, lang: str) -> bool:
+    """Whether a live process holds the edition lock of this territory and language now."""
+    probe = FileLock(str(_lock_path(territory_folder, lang)), timeout=0)
+    try:
+        probe.acquire()
+    except Timeout:
+        return True
+    probe.release()
+    return False
 
 
 def _sync_folder(folder: Path) -> None:

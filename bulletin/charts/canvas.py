@@ -6,7 +6,7 @@ no constrained layout): each file is exactly `WIDTH_MM` wide and as high as its 
 and nothing is clipped. matplotlib lays out and draws all text itself; the PDF canvas below only
 has it draw text the way matplotlib's generic renderer does, as filled outlines
 (`RendererBase.draw_text`), and measure it as those outlines are measured (`TextToPath`), both
-kept per string because matplotlib shapes every string anew at about a millisecond. So the
+kept per string (`textcache`: matplotlib shapes every string anew at about a millisecond). So the
 chart PDFs hold no fonts: the bulletin, which places each chart page as it is (`document.pdfa`),
 embeds only the fonts of its own text, as PDF/A asks. Nothing in a file depends on when or with
 which matplotlib it was drawn: no dates, no producer.
@@ -31,13 +31,13 @@ from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfFile, RendererPd
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.path import Path as Outline
 from matplotlib.text import Text
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D
 
 from bulletin.brand import Brand
+from bulletin.charts.textcache import text_extent, text_outline
 
 MM = 72.0 / 25.4          # points per millimetre
 WIDTH_MM = 170.0          # the text frame of an A4 page with 20 mm margins
@@ -189,23 +189,6 @@ def _settings(colours: Mapping[str, str], family: str) -> dict:
             # zlib's fastest level: outlined text compresses well at any level, and the default
             # (6) cost a third of the drawing time for files a sixth smaller.
             "pdf.compression": 1}
-
-
-@lru_cache(maxsize=8192)
-def text_extent(text: str, prop: FontProperties, ismath: bool | str) -> tuple[float, float, float]:
-    """Width, height and descent in points of one line of `text` drawn as outlines, as matplotlib
-    measures it. Kept: matplotlib shapes the string anew for every measure, and a chart measures
-    each label more than once (its layout here, then matplotlib aligning it), "n.d." or "0" often."""
-    return text_to_path.get_text_width_height_descent(text, prop, ismath=ismath)
-
-
-@lru_cache(maxsize=2048)  # an outline is some 20 kB; an edition draws about 300 different strings
-def text_outline(text: str, prop: FontProperties, ismath: bool | str) -> Outline:
-    """The outline of one line of `text` at matplotlib's reference size (`TextToPath.FONT_SCALE`),
-    as matplotlib lays it out. Kept: laying a string out and loading its glyphs was two thirds
-    of the time spent drawing text, and labels repeat within a chart ("0", "n.d."), between
-    charts (names, quarters) and from one edition to the next."""
-    return Outline(*text_to_path.get_text_path(prop, text, ismath=ismath))
 
 
 class OutlineRendererPdf(RendererPdf):

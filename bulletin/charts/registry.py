@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bulletin.charts.canvas import MM, WIDTH_MM, ChartCanvas, ChartStyle, draw_chart
+from bulletin.charts.textcache import save_kept_text
 from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators
 from bulletin.templates import Templates, Texts
@@ -125,4 +126,5 @@ def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path) -> 
         path = folder / f"{spec.name}.pdf"
         canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, spec.lang, path)
         charts[spec.name] = Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels)
+    save_kept_text()  # the strings shaped for these charts, for the editions and runs that follow
     return charts

@@ -6,6 +6,7 @@
     reading    CSV files into columns of strings, fast when plain, exactly otherwise
     checks     values, duplicate keys, totals against their parts
     cache      the validated rows kept beside the data
+    lock       the data folder's lock: an import writes alone, loads read together
     istat      ISTAT's SDMX-CSV downloads into canonical rows (`bulletin data import`)
 """
 from bulletin.data.quarters import parse_quarter, quarter_sort_key, shift_quarter

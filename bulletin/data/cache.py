@@ -20,7 +20,10 @@ from bulletin.files import write_atomically
 log = logging.getLogger(__name__)
 
 CACHE_FOLDER = ".cache"
-CACHE_FORMAT = "3"  # bump when validation, the cached columns or their order change
+CACHE_FORMAT = "4"  # bump when validation, the cached columns or their order change
+# 4: before the data lock (`lock`), a cache written while an import rewrote its files could hold
+#    rows other than those of the files its name says. Also new in 4: values above 10^15, dots that
+#    may separate thousands, quarters after the current one and regions missing a flow are refused.
 
 
 def file_hashes(files: list[Path]) -> dict[Path, str]:

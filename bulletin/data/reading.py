@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import re
 import zlib
 from collections import Counter
@@ -18,7 +19,11 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as arrow_csv
 
-from bulletin.errors import Problem
+from bulletin.errors import ConfigError, Problem
+
+UNPACKED_LIMIT_VARIABLE = "BULLETIN_MAX_UNPACKED_MB"
+DEFAULT_UNPACKED_MB = 1024
+MEGABYTE = 2 ** 20
 
 
 def read_text(path: Path, problems: list[Problem]) -> str | None:
@@ -28,22 +33,55 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
 
 
 def read_bytes(path: Path, problems: list[Problem]) -> bytes | None:
-    """File contents, decompressed if the name ends in .gz; or None with a problem noted."""
+    """File contents, decompressed if the name ends in .gz; or None with a problem noted.
+
+    At most `max_unpacked_bytes()` are read, and a gzip is unpacked only that far: a few megabytes
+    that unpack to gigabytes would otherwise take the machine's memory before anything is checked.
+    """
+    limit = max_unpacked_bytes()
     try:
-        raw = path.read_bytes()
+        if path.name.endswith(".gz"):
+            raw = _unpacked(path, limit)
+        else:
+            raw = path.read_bytes() if path.stat().st_size <= limit else None
     except FileNotFoundError:
         problems.append(Problem(str(path), None, None, "file not found"))
+        return None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # zlib.error: a damaged deflate stream inside
+        problems.append(Problem(str(path), None, None, f"not a readable gzip file: {exc}"))
         return None
     except OSError as exc:
         problems.append(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}"))
         return None
-    if path.name.endswith(".gz"):
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged deflate stream inside
-            problems.append(Problem(str(path), None, None, f"not a readable gzip file: {exc}"))
-            return None
+    if raw is None:
+        problems.append(Problem(str(path), None, None, f"more than {limit // MEGABYTE} MB once unpacked, the limit "
+                                                       f"({UNPACKED_LIMIT_VARIABLE}, default {DEFAULT_UNPACKED_MB})"))
+        return None
     return raw
+
+
+def _unpacked(path: Path, limit: int) -> bytes | None:
+    """The gzip's contents, read a megabyte at a time; None as soon as they pass `limit` bytes."""
+    chunks, size = [], 0
+    with gzip.open(path, "rb") as stream:
+        while chunk := stream.read(MEGABYTE):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def max_unpacked_bytes() -> int:
+    """The most bytes one data file may hold once unpacked: BULLETIN_MAX_UNPACKED_MB, or 1024 MB.
+
+    A quarter of all Italy is about 6 MB, every quarter since 2013 in one file about 100 MB: the
+    default leaves room for any real file while a bomb stops at a size the machine can hold.
+    """
+    text = os.environ.get(UNPACKED_LIMIT_VARIABLE, str(DEFAULT_UNPACKED_MB))
+    if not re.fullmatch(r"\s*[0-9]+\s*", text) or int(text) < 1:
+        raise ConfigError(f"{UNPACKED_LIMIT_VARIABLE} must be a whole number of megabytes, got {text!r}")
+    return int(text) * MEGABYTE
 
 
 def decode_text(path: Path, raw: bytes, problems: list[Problem]) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,12 +21,14 @@ import pyarrow as pa
 
 from bulletin import reference
 from bulletin.data.cache import cache_path, file_hashes, read_cache, write_cache
-from bulletin.data.checks import (capped, duplicate_problems, flag_rows, non_negative_numbers,
-                                  structure_problems)
+from bulletin.data.checks import (FLOWS, capped, duplicate_problems, flag_rows, future_quarter_problems,
+                                  non_negative_numbers, structure_problems)
+from bulletin.data.lock import data_lock
 from bulletin.data.quarters import QUARTER_PATTERN, quarter_sort_key
 from bulletin.data.reading import decode_text, read_bytes, read_csv_text, read_plain_csv, read_text
 from bulletin.data.selection import ordered_by_territory
 from bulletin.errors import DataError, Problem
+from bulletin.faults import checkpoint
 from bulletin.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,6 @@ TRADE_COLUMNS = ["period", "flow", "territory", "product", "partner", "value_eur
 TRADE_KEY = ["period", "flow", "territory", "product", "partner"]
 SERVICES_COLUMNS = ["period", "provider", "service", "firms", "smes", "activities"]
 SERVICES_KEY = ["period", "provider", "service"]
-FLOWS = ("export", "import")
 
 
 @dataclass
@@ -69,13 +71,23 @@ def services_file(data_dir: Path) -> Path:
 
 
 def load_dataset(data_dir: Path) -> Dataset:
-    """Read and validate everything under `data_dir`; raise DataError listing every problem."""
+    """Read and validate everything under `data_dir`; raise DataError listing every problem.
+
+    Under the data folder's shared lock (`lock`): no import rewrites a file between its hash and
+    its reading, so the hashes an edition records are those of the bytes its figures come from.
+    """
+    with data_lock(data_dir, exclusive=False):
+        return _read_dataset(data_dir)
+
+
+def _read_dataset(data_dir: Path) -> Dataset:
     problems: list[Problem] = []
     files = trade_files(data_dir)
     if not files:
         raise DataError([Problem(str(data_dir / "trade"), None, None,
                                  "no trade files found (expected *.csv or *.csv.gz)")])
     hashes = file_hashes(files)
+    checkpoint("data-hashed")
     cache = cache_path(data_dir, hashes)
     cached = read_cache(cache)
     if cached is not None:
@@ -117,6 +129,7 @@ def read_trade_rows(files: list[Path], problems: list[Problem], warnings: list[s
                                                categories=[str(path) for path, _ in read])
     # Checked once over all files: as categories, each distinct code is looked at once.
     flag_rows(trade, ~trade["period"].str.fullmatch(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
+    problems += future_quarter_problems(trade)
     flag_rows(trade, ~trade["flow"].isin(FLOWS), "flow", "unknown flow (expected export or import)", problems)
     flag_rows(trade, ~trade["territory"].isin(reference.TERRITORIES), "territory", "unknown territory code", problems)
     flag_rows(trade, ~trade["product"].isin(reference.PRODUCTS), "product", "unknown hi-tech product group", problems)
@@ -172,6 +185,7 @@ def _read_services_file(path: Path, problems: list[Problem]) -> pd.DataFrame:
     if frame is None:
         return _empty_services()
     flag_rows(frame, ~frame["period"].str.fullmatch(QUARTER_PATTERN), "period", "not a quarter like 2017Q1", problems)
+    problems += future_quarter_problems(frame)
     for column in ("provider", "service"):
         flag_rows(frame, frame[column].str.strip() == "", column, "empty name", problems)
     counts = {column: non_negative_numbers(frame, column, problems, integer=True)
@@ -194,8 +208,14 @@ def merge_trade(data_dir: Path, incoming: pd.DataFrame) -> MergeReport:
 
     A newer value for an existing key replaces the old one. The merged data are validated as a
     whole before anything is written, and each file is replaced atomically, so a failed import
-    leaves the data folder as it was.
+    leaves the data folder as it was. The data folder's lock is held exclusively from the reading
+    to the last write: two imports at once each keep the other's revisions.
     """
+    with data_lock(data_dir, exclusive=True):
+        return _merge_into_files(data_dir, incoming)
+
+
+def _merge_into_files(data_dir: Path, incoming: pd.DataFrame) -> MergeReport:
     problems: list[Problem] = []
     current = read_trade_rows(trade_files(data_dir), problems, [])
     if problems:
@@ -244,4 +264,9 @@ def write_trade_file(path: Path, rows: pd.DataFrame) -> None:
 
 
 def _format_value(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    """Whole euros without decimals; other values never with exactly three decimals (12.3450), which
+    the reader would take for a thousands separator."""
+    if float(value).is_integer():
+        return str(int(value))
+    text = repr(float(value))
+    return text + "0" if re.fullmatch(r"[0-9]+\.[0-9]{3}", text) else text

@@ -50,15 +50,18 @@ def recipients_of(mail: MailConfig) -> list[str]:
     """The distribution list: the configured addresses, then the file's, each once whatever its case.
 
     Lists kept by hand collect duplicates, and a reader who gets the bulletin twice unsubscribes.
-    A malformed line stops everything and is named, because skipping it would silently drop a reader.
+    A malformed line stops everything and is named (every one of them, one line each), because
+    skipping it would silently drop a reader.
     """
     entries = [(address.strip(), "mail.recipients") for address in mail.recipients]
     if mail.recipients_file is not None:
         entries += _file_entries(mail.recipients_file)
+    problems = [f"{where}: not an e-mail address: {address!r}" for address, where in entries
+                if not _ADDRESS.fullmatch(address)]
+    if problems:
+        raise MailError("\n".join(problems))
     unique: dict[str, str] = {}
-    for address, where in entries:
-        if not _ADDRESS.fullmatch(address):
-            raise MailError(f"{where}: not an e-mail address: {address!r}")
+    for address, _ in entries:
         unique.setdefault(address.lower(), address)
     return list(unique.values())
 
@@ -236,6 +239,24 @@ def alert_message(mail: MailConfig, texts: Texts, kind: str, summary: str, log_f
     message["Message-ID"] = message_id
     message.set_content(texts.fill("alert_text", kind=kind, summary=summary, log=str(log_file)))
     return message
+
+
+def delivery_alert(manifest: dict, folder: Path, record: dict) -> str:
+    """What the admin must know of a delivery record that needs a person: which edition, which
+    addresses, what happened, what to do. In English, like every message of the program."""
+    name = f"{manifest['quarter']} {manifest['territory']} {manifest['language']} r{manifest['revision']} ({folder})"
+    resend = (f"bulletin send --quarter {manifest['quarter']} --territory {manifest['territory']} "
+              f"--lang {manifest['language']} --force --to ADDRESS")
+    if record["status"] == "failed":
+        return (f"{name} was not sent to {', '.join(record['pending'] or record['requested'])}: {record['error']}. "
+                f"Once this is fixed, the next run sends it.")
+    if record["status"] == "unknown":
+        reason = record.get("error") or next((a["detail"] for a in reversed(record["attempts"])
+                                              if a["result"] == "unknown"), "no reply")
+        return (f"{name} may or may not have reached {', '.join(record['unknown'])} ({reason}); it will not be "
+                f"sent to them again by itself. Check with them, then for each who lacks it: {resend}")
+    refusals = "; ".join(f"{address}: {reason}" for address, reason in record["refused"].items())
+    return f"{name} was refused by {refusals}. To try again: {resend}"
 
 
 def new_message_id(mail: MailConfig, key: str) -> str:

@@ -2,21 +2,26 @@
 
 A missing font, logo or template, an unreadable brand, bad data, an unwritable archive or a bad
 recipients file is reported here, all at once, before the scheduler starts waiting for its time.
+Each file is opened as a build opens it: the fonts parsed and every glyph drawn, the logo drawn,
+the editor's notes decoded and their characters checked, the mail subjects made sure to be one line.
 """
 from __future__ import annotations
 
 import tempfile
 
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-from bulletin.brand import configured_brand
+from bulletin.brand import configured_brand, glyph_problems
 from bulletin.config import Config
+from bulletin.data.quarters import QUARTER_PATTERN
 from bulletin.data.trade import load_dataset
 from bulletin.delivery.mail import recipients_of
 from bulletin.errors import BulletinError
 from bulletin.templates import Templates
+from bulletin.text.controls import control_characters
+from bulletin.text.markup import read_notes
+from bulletin.text.printable import check_printable
 
-TEMPLATES_PER_LANGUAGE = ("labels.toml", "tables.toml", "narrative.toml", "names.toml", "mail.toml", "services.md", "methodology.md")
+TEMPLATES_PER_LANGUAGE = ("labels.toml", "tables.toml", "narrative.toml", "names.toml", "territories.toml",
+                          "countries.toml", "mail.toml", "services.md", "methodology.md")
 
 
 def run_checks(config: Config) -> list[str]:
@@ -26,13 +31,14 @@ def run_checks(config: Config) -> list[str]:
     for lang in config.edition.languages:
         for name in TEMPLATES_PER_LANGUAGE:
             _collect(problems, lambda: templates.find(f"{lang}/{name}"))
+        problems += _collect(problems, lambda: _subject_problems(templates, lang)) or []
     brand = _collect(problems, lambda: configured_brand(config))
     if brand is not None:
-        for style, path in brand.fonts.items():
-            try:
-                TTFont(f"check-{style}", str(path))
-            except (TTFError, OSError) as exc:
-                problems.append(f"brand font {path}: not a usable TrueType font ({exc})")
+        problems += glyph_problems(brand)
+        for notes in sorted(config.notes_dir.glob("*.md")) if config.notes_dir.is_dir() else []:
+            if QUARTER_PATTERN.fullmatch(notes.stem):  # what a build of that quarter reads
+                _collect(problems, lambda: check_printable([(str(notes), None, read_notes(notes) or "")],
+                                                           brand.fonts["regular"]))
     dataset = _collect(problems, lambda: load_dataset(config.paths.data))
     if dataset is not None and not len(dataset.trade):
         problems.append(f"{config.paths.data}: no trade rows")
@@ -45,6 +51,22 @@ def run_checks(config: Config) -> list[str]:
         problems.append(f"{config.paths.output}: the archive folder is not writable ({exc.strerror or exc})")
     if config.mail.smtp_host and config.mail.username and not config.mail.password:
         problems.append("mail.username is set but BULLETIN_SMTP_PASSWORD is not")
+    return problems
+
+
+# The templates that become a mail's Subject: a line break there fails mid-send.
+SUBJECT_TEMPLATES = (("mail.toml", "subject"), ("mail.toml", "alert_subject"), ("labels.toml", "title"))
+
+
+def _subject_problems(templates: Templates, lang: str) -> list[str]:
+    """A line for each subject template of the language with a line break or other control character."""
+    problems = []
+    for name, key in SUBJECT_TEMPLATES:
+        text = templates.texts(f"{lang}/{name}").strings.get(key)
+        found = control_characters(text) if isinstance(text, str) else []
+        if found:
+            problems.append(f"template {templates.find(f'{lang}/{name}')}: {key}: a mail subject must be one line "
+                            f"without control characters ({', '.join(found)})")
     return problems
 
 

@@ -3,6 +3,27 @@
 Every step is idempotent, so the job can run every day, after a crash, or twice at once (a lock
 per edition serialises the runs): unchanged figures build nothing, an address that received an
 edition is not sent it again, and a revision is mailed only when the configuration says so.
+
+The delivery of an edition, address by address, as its manifest records it ("deliveries"):
+
+  not sent   no record names the address             publish, schedule, send: send it
+  sending    an intent record ("status": "sending")  written just before the SMTP transaction; a run
+                                                     that finds one (under the edition lock) knows
+                                                     its process died inside it: it becomes unknown
+  delivered  the server accepted the message         not sent again; send --force sends it again
+  refused    a 5xx for this address, others took it  not sent again; send --force tries again
+  pending    a transient failure (server down, 4xx,  the next run retries it; exit 1; the scheduler
+             timeout before the message ended)       alerts once per kind of failure
+  failed     a failure no retry can mend: TLS or     "status": "failed" with its "error"; exit 1;
+             certificate, login refused, or every    the next run (after the fix) sends it again,
+             address refused (5xx)                   so it is delivered exactly once
+  unknown    killed inside the transaction, or the   never sent again by itself (at most once);
+             reply to the end of DATA lost (timeout, exit 1 in the run that finds it; send --force
+             dropped connection): maybe delivered    --to ADDRESS once a person has checked
+
+Failed, unknown and refused records alert the admin once, naming the addresses ("alerted": true);
+not a failure repeating the error just told, nor one a later run delivered. An alert that cannot be
+mailed is written to the outbox and tried again by the next run.
 """
 from __future__ import annotations
 
@@ -14,18 +35,18 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder,
-                                    latest_edition, replace_last_delivery)
+                                    latest_edition, replace_last_delivery, write_manifest)
 from bulletin.config import Config
 from bulletin.data.selection import territory_rows
 from bulletin.data.trade import Dataset, load_dataset, require_quarter
-from bulletin.delivery.mail import (ALERT_KEYS, alert_message, compose_message, edition_letter, mail_texts,
-                                    new_message_id, recipients_of)
+from bulletin.delivery.mail import (ALERT_KEYS, alert_message, compose_message, delivery_alert, edition_letter,
+                                    mail_texts, new_message_id, recipients_of)
 from bulletin.delivery.scheduler import LOG_FILE
-from bulletin.delivery.sending import send_message
-from bulletin.errors import BulletinError, ConfigError, ConsistencyError
+from bulletin.delivery.sending import DeliveryResult, send_message
+from bulletin.errors import BulletinError, ConfigError, ConsistencyError, MailError
 from bulletin.faults import checkpoint, die_with_parent
 from bulletin.files import write_atomically
 from bulletin.indicators.consistency import check_edition
@@ -47,11 +68,15 @@ class EditionOutcome:
     delivered: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # found to be unknown by this run
+    failure: str = ""
+    alerted: bool = False     # not ok only for what the admin has been alerted of (never for pending)
     note: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.pending
+        """Nothing left to retry, nothing failed, nothing newly unknown: the run did its work."""
+        return not (self.pending or self.failure or self.unknown)
 
     def summary(self) -> str:
         parts = [f"{self.quarter} {self.territory} {self.lang} r{self.revision}", "built" if self.built else "archived"]
@@ -61,6 +86,8 @@ class EditionOutcome:
             parts.append(f"refused by {len(self.refused)}")
         if self.pending:
             parts.append(f"{len(self.pending)} still pending")
+        if self.failure:
+            parts.append(f"not sent: {self.failure}")
         if self.note:
             parts.append(self.note)
         return ", ".join(parts)
@@ -81,19 +108,24 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
     Before anything is sent the figures are checked against the raw data. An intent record is
     written to the manifest just before the SMTP transaction: if the process dies during it, the
     next run does not send to those addresses again (the server may already have the message)
-    but names them, so that a person can check and resend with `--force`.
+    but names them to the admin, so that a person can check and resend with `--force`. The
+    states and what each command does from each are in the module's docstring. Call it holding
+    the edition's lock.
     """
     outcome = EditionOutcome(edition.manifest["quarter"], edition.manifest["territory"], edition.manifest["language"],
                              edition.revision, str(edition.pdf), built=False)
+    if not dry_run:
+        edition = _settle_interrupted(edition, outcome)
     wanted = recipients if recipients is not None else recipients_of(config.mail)
     done = set() if force else edition.delivered_to | _refused_by(edition) | edition.unknown_to
     missing = [address for address in wanted if address.lower() not in done]
-    unknown = sorted(edition.unknown_to & {address.lower() for address in wanted}) if not force else []
+    unknown = sorted({a.lower() for a in wanted} & edition.unknown_to - edition.delivered_to) if not force else []
     if unknown:
-        outcome.note = f"delivery unknown (interrupted) to {', '.join(unknown)}: check, then send --force"
+        outcome.note = f"delivery unknown (maybe delivered) to {', '.join(unknown)}: check, then send --force --to"
         log.warning("%s: %s", edition.folder, outcome.note)
     if not missing:
         outcome.note = outcome.note or "nothing to send"
+        outcome.alerted = dry_run or _tell_admin(config, edition)
         return outcome
     if dry_run:
         outcome.note = f"would send to {', '.join(missing)}"
@@ -104,9 +136,8 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
         raise ConsistencyError(f"{edition.pdf} not sent: its figures do not match the data: " + "; ".join(problems))
     if content is None:
         content = edition_content(config, dataset, outcome.quarter, outcome.territory, outcome.lang)
-    templates = Templates(config.paths.templates)
-    letter = edition_letter(content.indicators, content.lang, templates, edition.pdf, edition.manifest["title"],
-                            config.mail.max_attachment_mb, config.mail.download_url)
+    letter = edition_letter(content.indicators, content.lang, Templates(config.paths.templates), edition.pdf,
+                            edition.manifest["title"], config.mail.max_attachment_mb, config.mail.download_url)
     key = f"{edition.folder.parent.parent.name}.{edition.folder.parent.name}.{edition.folder.name}." \
           f"{len(edition.manifest.get('deliveries', []))}"
     message_id = new_message_id(config.mail, key)
@@ -118,11 +149,82 @@ def deliver(config: Config, dataset: Dataset, edition: ArchivedEdition, content:
     edition = add_delivery(edition, record)
     result = send_message(message, missing, config.mail, config.paths.output / "outbox")
     checkpoint("after-send")
-    replace_last_delivery(edition, {**record, "status": "done", "delivered": result.delivered,
-                                    "refused": result.refused, "pending": result.pending,
-                                    "attempts": [asdict(a) for a in result.attempts]})
+    status, error = _verdict(result)
+    edition = replace_last_delivery(edition, {
+        **record, "status": status, "delivered": result.delivered, "refused": result.refused,
+        "pending": result.pending, "unknown": result.unknown, **({"error": error} if error else {}),
+        "attempts": [asdict(a) for a in result.attempts]})
     outcome.delivered, outcome.refused, outcome.pending = result.delivered, result.refused, result.pending
+    outcome.unknown += result.unknown
+    outcome.failure = error
+    outcome.alerted = _tell_admin(config, edition) and not outcome.pending  # pending: the scheduler alerts
     return outcome
+
+
+def _verdict(result: DeliveryResult) -> tuple[str, str]:
+    """The record's status ("done", "unknown", "failed") and, when it failed, why."""
+    if result.failure:
+        return "failed", result.failure
+    if result.refused and not (result.delivered or result.pending or result.unknown):
+        return "failed", f"every recipient refused it ({next(iter(result.refused.values()))})"
+    return ("unknown" if result.unknown else "done"), ""
+
+
+def _settle_interrupted(edition: ArchivedEdition, outcome: EditionOutcome) -> ArchivedEdition:
+    """Turn the intent records of runs that died inside the SMTP transaction into "unknown" ones.
+
+    Under the edition's lock no other run can be sending, so a "sending" record is a dead one.
+    """
+    deliveries = edition.manifest.get("deliveries", [])
+    dead = [record for record in deliveries if record["status"] == "sending"]
+    if not dead:
+        return edition
+    for record in dead:
+        outcome.unknown += record["requested"]
+    manifest = {**edition.manifest, "deliveries": [
+        {**record, "status": "unknown", "unknown": record["requested"], "error": "the process ended during the "
+         "SMTP transaction"} if record in dead else record for record in deliveries]}
+    write_manifest(edition.folder, manifest)
+    return ArchivedEdition(folder=edition.folder, manifest=manifest)
+
+
+def _tell_admin(config: Config, edition: ArchivedEdition) -> bool:
+    """Alert the admin, once, of every record that needs a person (failed, unknown, with refusals);
+    say whether every such record has now been told.
+
+    A failure with the same error as the failure before it was already told (the configuration
+    is still wrong): it is marked, not sent again. If the alert cannot be sent, the records stay
+    unmarked and the next run tries again.
+    """
+    deliveries = edition.manifest.get("deliveries", [])
+    untold = [index for index, record in enumerate(deliveries)
+              if _needs_a_person(record, edition.delivered_to) and not record.get("alerted")]
+    if not untold:
+        return True
+    lines = [delivery_alert(edition.manifest, edition.folder, deliveries[index]) for index in untold
+             if not _repeats_told_failure(deliveries, index)]
+    if lines:
+        kind = "DeliveryFailed" if any(deliveries[i]["status"] == "failed" for i in untold) else "DeliveryUnknown"
+        try:
+            alert_admin(config, kind, "\n".join(lines))
+        except BulletinError as exc:
+            log.error("%s: the admin could not be alerted (%s); the next run tries again", edition.folder, exc)
+            return False
+    marked = [{**record, "alerted": True} if index in untold else record for index, record in enumerate(deliveries)]
+    write_manifest(edition.folder, {**edition.manifest, "deliveries": marked})
+    return True
+
+
+def _needs_a_person(record: dict, delivered_to: set[str]) -> bool:
+    if record["status"] == "failed":  # unless a later run, after the fix, delivered it
+        return any(address.lower() not in delivered_to for address in record["pending"] or record["requested"])
+    return record["status"] == "unknown" or bool(record["refused"])
+
+
+def _repeats_told_failure(deliveries: list[dict], index: int) -> bool:
+    record, before = deliveries[index], deliveries[index - 1] if index else {}
+    return record["status"] == before.get("status") == "failed" and before.get("alerted") and \
+        record["error"] == before["error"]
 
 
 def _fingerprint(hashes: dict[str, str]) -> str:
@@ -134,7 +236,9 @@ def _read_text(path) -> str | None:
 
 
 def _refused_by(edition: ArchivedEdition) -> set[str]:
-    return {address.lower() for record in edition.manifest.get("deliveries", []) for address in record["refused"]}
+    """Addresses refused for good; those of a failed sending are tried again once the cause is fixed."""
+    return {address.lower() for record in edition.manifest.get("deliveries", []) if record["status"] != "failed"
+            for address in record["refused"]}
 
 
 def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
@@ -205,7 +309,12 @@ def alert_admin(config: Config, kind: str, summary: str) -> None:
         texts = mail_texts(Templates(None), lang, ALERT_KEYS)
     message_id = new_message_id(config.mail, f"alert.{kind}.{dt.datetime.now().timestamp()}")
     message = alert_message(config.mail, texts, kind, summary, config.paths.output / "logs" / LOG_FILE, message_id)
-    send_message(message, [config.mail.admin], config.mail, config.paths.output / "outbox")
+    outbox = config.paths.output / "outbox"
+    result = send_message(message, [config.mail.admin], config.mail, outbox)
+    if not result.delivered:  # the mail server is often the very problem: leave the alert where a person looks
+        kept = send_message(message, [config.mail.admin], replace(config.mail, smtp_host=""), outbox)
+        raise MailError(f"alert to {config.mail.admin} not delivered ({result.failure or result.attempts[-1].detail});"
+                        f" written to {kept.attempts[0].detail}")
 
 
 def expand_territories(dataset: Dataset, requested: Sequence[str]) -> list[str]:

@@ -23,6 +23,7 @@ import logging
 import logging.handlers
 import re
 import signal
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +35,7 @@ from zoneinfo import ZoneInfo
 import schedule
 
 from bulletin.config import ScheduleConfig
+from bulletin.errors import BulletinError
 from bulletin.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ class JobOutcome:
     ok: bool
     summary: str
     """One line, e.g. "2017Q1 ITC4 it: sent to 2" or "nothing to do"."""
+    alerted: bool = False
+    """The job has told the admin of its failure itself (a failed delivery): no second alert."""
 
 
 def utc_now() -> datetime:
@@ -64,6 +68,24 @@ def utc_now() -> datetime:
 
 
 # --- logging -----------------------------------------------------------------------------------
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file, which must never stop a run nor bury its console under tracebacks.
+
+    When a write fails (a full disk), one line says so on stderr, once; later records that fail
+    are dropped in silence, and those that can be written still are.
+    """
+
+    told = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.told:
+            self.told = True
+            error = sys.exc_info()[1]
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            print(f"cannot write the log {self.baseFilename}: {reason} (logging to this console only)",
+                  file=sys.stderr)
+
 
 def configure_logging(log_dir: Path | None, verbose: bool = False) -> None:
     """Log to stderr and, given `log_dir`, to a rotating `bulletin.log` that outlives the console.
@@ -85,8 +107,7 @@ def configure_logging(log_dir: Path | None, verbose: bool = False) -> None:
     root.addHandler(console)
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
-        file = logging.handlers.RotatingFileHandler(log_dir / LOG_FILE, maxBytes=LOG_MAX_BYTES,
-                                                    backupCount=LOG_BACKUPS, encoding="utf-8")
+        file = _LogFile(log_dir / LOG_FILE, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
         file.set_name("bulletin-file")
         file.setLevel(logging.INFO)
         file.setFormatter(formatter)
@@ -170,12 +191,21 @@ def _read_json(path: Path) -> Any | None:
 
 def _write_heartbeat(state_dir: Path, last_run: datetime, outcome: JobOutcome,
                      next_run: datetime | None) -> None:
-    _write_json_atomically(state_dir / HEARTBEAT_FILE, {
-        "last_run": last_run.astimezone(UTC).isoformat(),
-        "result": "ok" if outcome.ok else "failed",
-        "summary": outcome.summary,
-        "next_run": next_run.astimezone(UTC).isoformat() if next_run else None,
-    })
+    """Record the run; when even that fails (a full disk), never leave the previous result standing.
+
+    Without room for a new file the old one is overwritten in place (its own blocks are freed
+    first); if that fails too it is left empty or cut short, which `read_status` reports as failed.
+    """
+    path = state_dir / HEARTBEAT_FILE
+    heartbeat = {"last_run": last_run.astimezone(UTC).isoformat(), "result": "ok" if outcome.ok else "failed",
+                 "summary": outcome.summary, "next_run": next_run.astimezone(UTC).isoformat() if next_run else None}
+    try:
+        _write_json_atomically(path, heartbeat)
+    except OSError:
+        if path.exists():
+            with open(path, "wb") as stream:  # truncates at once; the write may still fail
+                stream.write(json.dumps(heartbeat).encode("utf-8"))
+        raise
 
 
 def _set_heartbeat_next_run(state_dir: Path, next_run: datetime | None) -> None:
@@ -186,8 +216,8 @@ def _set_heartbeat_next_run(state_dir: Path, next_run: datetime | None) -> None:
     heartbeat["next_run"] = next_run.astimezone(UTC).isoformat() if next_run else None
     try:
         _write_json_atomically(state_dir / HEARTBEAT_FILE, heartbeat)
-    except OSError:
-        log.exception("cannot update the heartbeat in %s", state_dir)
+    except OSError as exc:
+        log.error("cannot update the heartbeat in %s: %s", state_dir, exc.strerror or exc)
 
 
 def _alerted_kinds(state_dir: Path) -> list[str]:
@@ -210,7 +240,7 @@ def _handle_alerts(state_dir: Path, outcome: JobOutcome, kind: str | None,
         return
     assert kind is not None
     alerted = _alerted_kinds(state_dir)
-    if alert is None or kind in alerted:
+    if alert is None or kind in alerted or outcome.alerted:
         return
     try:
         alert(kind, outcome.summary)
@@ -236,7 +266,9 @@ def run_job_once(job: Callable[[], JobOutcome], state_dir: Path, alert: Callable
         kind = type(exc).__name__
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         outcome = JobOutcome(ok=False, summary=f"{kind}: {first_line}" if first_line else kind)
-        log.exception("the publishing job failed: %s", outcome.summary)
+        # A traceback helps with a bug, not with a full disk or bad data: those say all in one line.
+        log.error("the publishing job failed: %s", outcome.summary,
+                  exc_info=not isinstance(exc, (BulletinError, OSError)))
     else:
         if outcome.ok:
             log.info("the publishing job succeeded: %s", outcome.summary)
@@ -245,12 +277,12 @@ def run_job_once(job: Callable[[], JobOutcome], state_dir: Path, alert: Callable
             log.error("the publishing job reported a failure: %s", outcome.summary)
     try:
         _write_heartbeat(state_dir, started, outcome, None)
-    except OSError:
-        log.exception("cannot write the heartbeat in %s", state_dir)
+    except OSError as exc:
+        log.error("cannot write the heartbeat in %s: %s", state_dir, exc.strerror or exc)
     try:
         _handle_alerts(state_dir, outcome, kind, alert)
-    except OSError:
-        log.exception("cannot record alerts in %s", state_dir)
+    except OSError as exc:
+        log.error("cannot record alerts in %s: %s", state_dir, exc.strerror or exc)
     return outcome
 
 
@@ -353,8 +385,8 @@ def read_status(state_dir: Path) -> str:
         heartbeat = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(heartbeat, dict):
             raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        return f"heartbeat {path} is unreadable: {exc}"
+    except (OSError, ValueError) as exc:  # cut short by a full disk (see _write_heartbeat), or damaged
+        return f"last run: unknown\nresult: failed (heartbeat {path} is unreadable: {exc})"
     return "\n".join([
         f"last run: {heartbeat.get('last_run') or 'unknown'}",
         f"result: {heartbeat.get('result') or 'unknown'} ({heartbeat.get('summary') or ''})",

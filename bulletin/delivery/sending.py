@@ -1,7 +1,9 @@
 """Delivery of a composed message that survives a flaky server, and the record of what became of it.
 
 `send_message` reports what became of each address, so the publish job can record who received
-the edition and later send only to those still missing it; permanent refusals are never retried.
+the edition and later send only to those still missing it; permanent refusals are never retried,
+and neither is an address the server may already have (see `_try_once`). A failure that no retry
+can mend (TLS, login, settings) ends the sending at once and is reported as `failure`.
 Without an SMTP host the message is written to the outbox instead. The SMTP password is handed to
 `login` and nowhere else: no text this module writes contains it. Standard library only.
 """
@@ -32,7 +34,7 @@ class Attempt:
     at: str                   # ISO 8601 UTC, e.g. "2017-03-20T08:53:20Z"
     number: int               # 1, 2, ...
     recipients: list[str]
-    result: str               # "sent", "written" (outbox), "transient", "refused"
+    result: str               # "sent", "written" (outbox), "transient", "refused", "unknown", "failed"
     detail: str               # e.g. "250 OK", "421 try later", "connection refused", "550 no such user"
 
 
@@ -41,8 +43,10 @@ class DeliveryResult:
     message_id: str
     delivered: list[str]      # accepted by the server, or written to the outbox
     refused: dict[str, str]   # permanent failures (5xx) per recipient
-    pending: list[str]        # still failing transiently after the last attempt
+    pending: list[str]        # not delivered: failing transiently after the last attempt, or after `failure`
     attempts: list[Attempt]
+    unknown: list[str] = field(default_factory=list)  # the whole message went out, its reply never came
+    failure: str = ""         # why no attempt can succeed (TLS, login, settings): the sending stopped
 
 
 def utcnow() -> datetime:
@@ -55,8 +59,10 @@ def send_message(message: EmailMessage, recipients: list[str], mail: MailConfig,
     """Deliver `message` to `recipients` and say what became of each address.
 
     Transient failures (server down, 4xx) are retried with back-off for the addresses not yet
-    accepted only, so nobody gets the message twice; 5xx refusals are final. Without an SMTP
-    host the message goes to the outbox, for trials and for sending by hand.
+    accepted only, so nobody gets the message twice; 5xx refusals are final, and so is a reply
+    lost after the whole message went out (those addresses are `unknown`, never retried). A
+    `MailError` (certificate, STARTTLS or login refused) stops at once: retrying cannot mend it.
+    Without an SMTP host the message goes to the outbox, for trials and for sending by hand.
     """
     if not recipients:
         raise MailError("no recipients: set mail.recipients or mail.recipients_file")
@@ -67,6 +73,7 @@ def send_message(message: EmailMessage, recipients: list[str], mail: MailConfig,
         return _write_outbox(message, recipients, outbox, message_id, now)
     delivered: list[str] = []
     refused: dict[str, str] = {}
+    unknown: list[str] = []
     attempts: list[Attempt] = []
     remaining = list(recipients)
     for number in range(1, max(1, mail.attempts) + 1):
@@ -75,17 +82,25 @@ def send_message(message: EmailMessage, recipients: list[str], mail: MailConfig,
             log.info("mail %s: retrying %d recipient(s) in %d s", message_id, len(remaining), delay)
             sleep(delay)
         at = _iso(now())
-        outcome = _try_once(message, remaining, mail)
+        try:
+            outcome = _try_once(message, remaining, mail)
+        except MailError as exc:
+            attempts.append(Attempt(at=at, number=number, recipients=list(remaining), result="failed",
+                                    detail=str(exc)))
+            log.error("mail %s: %s", message_id, exc)
+            return DeliveryResult(message_id=message_id, delivered=delivered, refused=refused, pending=remaining,
+                                  attempts=attempts, unknown=unknown, failure=str(exc))
         attempts.append(Attempt(at=at, number=number, recipients=list(remaining), result=outcome.result,
                                 detail=outcome.detail))
         _log_outcome(message_id, attempts[-1], outcome)
         delivered += outcome.accepted
         refused.update(outcome.refused)
+        unknown += outcome.unknown
         remaining = [address for address in remaining if address in outcome.transient]
         if not remaining:
             break
     return DeliveryResult(message_id=message_id, delivered=delivered, refused=refused, pending=remaining,
-                          attempts=attempts)
+                          attempts=attempts, unknown=unknown)
 
 
 @dataclass
@@ -95,13 +110,19 @@ class _Outcome:
     accepted: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
     transient: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    lost_reply: str = ""      # why the server's verdict on the whole message never arrived
 
     @property
     def result(self) -> str:
+        if self.unknown:
+            return "unknown"
         return "transient" if self.transient else "sent" if self.accepted else "refused"
 
     @property
     def detail(self) -> str:
+        if self.unknown:
+            return f"no reply after the message was sent ({self.lost_reply}): the server may have it"
         if self.transient:
             return next(iter(self.transient.values()))
         if self.accepted:
@@ -109,8 +130,28 @@ class _Outcome:
         return next(iter(self.refused.values()))
 
 
+class _Client(smtplib.SMTP):
+    """smtplib's client, noting the moment the whole message, up to its final dot, has gone out.
+
+    From then on the server may store the message whatever becomes of its reply: a timeout or a
+    dropped connection after that point means "maybe delivered", never "try again".
+    """
+
+    message_sent = False
+
+    def send(self, s) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):  # smtplib sends the body and its dot in one go
+            self.message_sent = True
+
+
+class _SSLClient(_Client, smtplib.SMTP_SSL):
+    pass
+
+
 def _try_once(message: EmailMessage, recipients: list[str], mail: MailConfig) -> _Outcome:
     """One SMTP session; every failure becomes a per-recipient verdict, except a configuration error."""
+    smtp: _Client | None = None
     try:
         with _session(mail) as smtp:
             refusals = smtp.send_message(message, from_addr=sender_address(mail.sender), to_addrs=recipients)
@@ -122,6 +163,8 @@ def _try_once(message: EmailMessage, recipients: list[str], mail: MailConfig) ->
     except smtplib.SMTPResponseException as exc:  # MAIL FROM, DATA, HELO: the reply applies to everyone
         return _sort_out(recipients, dict.fromkeys(recipients, (exc.smtp_code, exc.smtp_error)))
     except OSError as exc:  # refused, timed out, disconnected (smtplib's errors are OSErrors too: keep last)
+        if smtp is not None and smtp.message_sent:  # the reply to the end of DATA was lost, not the message
+            return _Outcome(unknown=list(recipients), lost_reply=_describe(exc))
         return _sort_out(recipients, {}, unanswered=_describe(exc))
     return _sort_out(recipients, refusals)
 
@@ -144,7 +187,7 @@ def _sort_out(recipients: list[str], replies: dict[str, tuple[int, bytes | str]]
 
 
 @contextmanager
-def _session(mail: MailConfig) -> Iterator[smtplib.SMTP]:
+def _session(mail: MailConfig) -> Iterator[_Client]:
     """An open, secured and logged-in connection, closed however the block ends.
 
     Problems that retrying cannot fix (certificate, missing STARTTLS or AUTH) become MailError.
@@ -153,9 +196,9 @@ def _session(mail: MailConfig) -> Iterator[smtplib.SMTP]:
     where = f"{mail.smtp_host}:{mail.smtp_port}"
     try:
         if mail.security == "ssl":
-            smtp = smtplib.SMTP_SSL(mail.smtp_host, mail.smtp_port, timeout=mail.timeout_seconds, context=context)
+            smtp = _SSLClient(mail.smtp_host, mail.smtp_port, timeout=mail.timeout_seconds, context=context)
         else:
-            smtp = smtplib.SMTP(mail.smtp_host, mail.smtp_port, timeout=mail.timeout_seconds)
+            smtp = _Client(mail.smtp_host, mail.smtp_port, timeout=mail.timeout_seconds)
     except ssl.SSLCertVerificationError as exc:
         raise MailError(f"SMTP server {where}: certificate not valid: {exc.verify_message}") from None
     try:

@@ -31,7 +31,8 @@ def cover(ctx: SectionContext) -> list[Flowable]:
     quarter = ParagraphStyle("cover_edition", fontName=s.bold, fontSize=15, leading=19,
                              textColor=colors.HexColor(brand.colours["secondary"]))
     logo = _logo(brand, 22 * mm, s.regular)
-    head = Table([[logo, Paragraph(f"<b>{escape(brand.organisation)}</b><br/>{escape(brand.department)}", white)]],
+    department = ctx.markup("brand_department", department=brand.department)
+    head = Table([[logo, Paragraph(f"<b>{escape(brand.organisation)}</b><br/>{department}", white)]],
                  colWidths=[27 * mm, FRAME_WIDTH - 27 * mm], hAlign="LEFT")
     head.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), s.regular), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))

@@ -78,7 +78,7 @@ class BulletinDocument(BaseDocTemplate):
         canvas.drawString(MARGIN, 20 * mm, brand.organisation)
         canvas.setFillColor(c["muted"])
         canvas.setFont(self.styles.regular, 8)
-        canvas.drawString(MARGIN, 15 * mm, brand.department)
+        canvas.drawString(MARGIN, 15 * mm, self.labels.fill("brand_department", department=brand.department))
         canvas.drawString(MARGIN, 10.5 * mm, brand.contact)
         canvas.restoreState()
 
@@ -98,7 +98,8 @@ class BulletinDocument(BaseDocTemplate):
         canvas.line(MARGIN, top - 3 * mm, PAGE_WIDTH - MARGIN, top - 3 * mm)
         canvas.line(MARGIN, MARGIN + 2 * mm, PAGE_WIDTH - MARGIN, MARGIN + 2 * mm)
         canvas.setFont(s.regular, 7.5)
-        canvas.drawString(MARGIN, MARGIN - 2 * mm, brand.footer)
+        canvas.drawString(MARGIN, MARGIN - 2 * mm, self.labels.fill("footer", footer=brand.footer,
+                                                                     organisation=brand.organisation))
         # "pagina 3 di " then the total, a form filled in at the end; room is kept for two digits.
         before, _, after = self.labels.fill("page_of", page=doc.page, pages=_TOTAL_MARK).partition(_TOTAL_MARK)
         room = pdfmetrics.stringWidth("00" + after, s.regular, 7.5)

@@ -11,6 +11,8 @@ in the text, the tables, the charts and the check made before sending.
 """
 from __future__ import annotations
 
+import decimal
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,9 +58,20 @@ def number_words(lang: str) -> NumberWords:
 NOT_AVAILABLE = {lang: number_words(lang).not_available for lang in LOCALES}
 
 
+_FULL_PRECISION = 400  # digits: the largest float, 1.8e308, in full with its decimals
+
+
 def number(value: float, lang: str, decimals: int = 0) -> str:
-    """A plain number with the locale's grouping and decimal separators: 11.271.607 / 11,271,607."""
-    return _pattern(decimals).apply(round(value, decimals) if decimals else round(value), _locale(lang))
+    """A plain number with the locale's grouping and decimal separators: 11.271.607 / 11,271,607.
+
+    Any float prints: the largest in full (Babel's default precision of 28 digits would fail on
+    1e40), and what is not a number as "n.d.". The data stage refuses such values; a figure derived
+    from them (a ratio, a sum) must still never stop an edition.
+    """
+    if not math.isfinite(value):
+        return number_words(lang).not_available
+    with decimal.localcontext(prec=_FULL_PRECISION):
+        return _pattern(decimals).apply(round(value, decimals) if decimals else round(value), _locale(lang))
 
 
 @lru_cache(maxsize=None)
@@ -74,7 +87,7 @@ def _locale(lang: str) -> Locale:
 
 def pct(value: float | None, lang: str, decimals: int = 1, signed: bool = True) -> str:
     """A percentage change: +13,0%, -2,4%; "n.d." when there is no base to compare with."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return number_words(lang).not_available
     rounded = round(value, decimals)
     if rounded == 0:
@@ -96,6 +109,8 @@ def money(value_eur: float, lang: str, decimals: int | None = None, unit: bool =
     none above 100 and one below, so that small provinces do not all read "0 milioni".
     """
     words = number_words(lang)
+    if not math.isfinite(value_eur):
+        return words.not_available
     for divisor, (singular, plural) in ((1e9, words.billion), (1e6, words.million)):
         if abs(value_eur) >= divisor * 0.9995:
             scaled = value_eur / divisor

@@ -6,8 +6,10 @@ are in the language's `narrative.toml`.
   it);
 * a share is called "circa un terzo" when it is within 8% (relative) of a simple fraction;
 * a change is rising or falling only if it is non-zero as printed with one decimal;
-* an Italian article elides before a vowel sound ("l'8,1%"), and a template chooses the article
-  with a format spec: `{share:il}` prints "il 31,5%" or "l'8,1%" (forms in `[articles]`);
+* a figure takes the Italian article its sound asks for ("il 13,0%", "l'8,1%", "lo 0,3%"), a name
+  the article its table gives ("la Lombardia"); a template puts either after a preposition with a
+  format spec, `{share:di}` "dello 0,3%", `{territory:di}` "della Lombardia" (the contracted forms
+  are the language's `[prepositions]` table, never spelt out here);
 * an ordinal takes the form of its CLDR ordinal category ("1st", "2nd", "3rd", "4th").
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ FRACTION_TOLERANCE = 0.08  # "circa un terzo" within 8% of one third
 FRACTIONS = (("1/2", 1 / 2), ("1/3", 1 / 3), ("2/3", 2 / 3), ("1/4", 1 / 4), ("3/4", 3 / 4),
              ("1/5", 1 / 5), ("1/10", 1 / 10))
 HALF_BILLION = 5e8
+NO_ARTICLE = "-"  # the article of a name that takes none ("di Milano"), in every table
 
 
 def direction(change: float | None, decimals: int = 1) -> str:
@@ -84,11 +87,14 @@ def elides(text: str) -> bool:
     return text[:1].lower() in "aeiouàèéìòóù"
 
 
-def mid_sentence(name: str) -> str:
-    """A capitalised group name as it reads inside a sentence ("Computer e ..." -> "computer e ...")."""
-    if len(name) > 1 and name[0].isupper() and name[1].islower():
-        return name[0].lower() + name[1:]
-    return name
+def figure_article(text: str, lang: str) -> str:
+    """The article a printed figure takes: Italian "il 13,0%", "l'8,1%", "lo 0,3%" ("zero" starts
+    with a z); English none ("-"). Keys of the `[prepositions]` tables."""
+    if lang != "it":
+        return NO_ARTICLE
+    if re.match(r"0(?![\d.])", text):
+        return "lo"
+    return "l'" if elides(text) else "il"
 
 
 def ordinal(rank: int, lang: str, forms: Mapping[str, str]) -> str:
@@ -104,23 +110,40 @@ def _ordinal_rule(lang: str):
 
 
 class Figure(str):
-    """A printed figure or name that a template may prefix with an article: `{share:il}`.
+    """A printed figure or name that a template may put after a preposition: `{share:di}` prints
+    "del 31,5%", "dell'8,1%" or "dello 0,3%"; `{territory:di}` "della Lombardia"; `{x:art}` the
+    article alone ("lo 0,3%", "gli Stati Uniti").
 
-    It formats itself, so `Texts.fill` passes it through unescaped (names are escaped before they
-    become figures).
+    The form is the language's `[prepositions]` table's entry for the spec and the article,
+    placed before `stem` (the name after an article: "Spezia" for La Spezia, so "della Spezia",
+    while the article alone leaves "La Spezia" as it is); `forms` are forms of a name's own that
+    win over the table ("Lombardy's"). It formats itself, so `Texts.fill`
+    passes it through unescaped (names are escaped before they become figures).
     """
 
-    articles: Mapping[str, list[str]]
+    article: str
+    prepositions: Mapping[str, Mapping[str, str]]
+    stem: str
+    forms: Mapping[str, str]
 
-    def __new__(cls, text: str, articles: Mapping[str, list[str]]):
+    def __new__(cls, text: str, article: str = NO_ARTICLE, prepositions: Mapping[str, Mapping[str, str]] | None = None,
+                stem: str | None = None, forms: Mapping[str, str] | None = None):
         obj = super().__new__(cls, text)
-        obj.articles = articles
+        obj.article, obj.prepositions = article, prepositions or {}
+        obj.stem, obj.forms = text if stem is None else stem, forms or {}
         return obj
 
     def __format__(self, spec: str) -> str:
         if not spec:
             return str(self)
-        forms = self.articles.get(spec)
-        if not (isinstance(forms, list) and len(forms) == 2):
-            raise ValueError(f"no article {spec!r} in [articles] (expected a pair like [\"il \", \"l'\"])")
-        return (forms[1] if elides(self) else forms[0]) + str(self)
+        if spec in self.forms:
+            return self.forms[spec]
+        table = self.prepositions.get(spec)
+        if not isinstance(table, Mapping):
+            raise ValueError(f"no form {spec!r}: not in [prepositions] (nor a form of {str(self)!r})")
+        prefix = table.get(self.article)
+        if not isinstance(prefix, str):
+            raise ValueError(f"[prepositions] {spec} has no form for the article {self.article!r} ({str(self)!r})")
+        if self.stem != self and prefix.strip().lower() == self.article.lower():
+            return str(self)  # a name that carries its article is its own articled form: "La Spezia"
+        return prefix + self.stem

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.sax.saxutils import escape
+
+from bulletin.errors import DataError, Problem
 
 KINDS = ("heading", "paragraph", "bullet", "number")
 
@@ -27,6 +30,23 @@ _ESCAPABLE = "\\*_#-+.()[]`!<>&"
 class Block:
     kind: str     # "heading", "paragraph", "bullet", "number"
     markup: str   # reportlab mini-markup: text escaped first, then <b>/<i> added for ** and *
+
+
+def read_notes(path: Path) -> str | None:
+    """The editor's notes in `path`, or None when there is no such file.
+
+    Notes not in UTF-8 (saved as Latin-1 by an old editor) are a DataError naming the line of the
+    first byte that is not, rather than a decoding traceback in the middle of a build.
+    """
+    if not path.is_file():
+        return None
+    raw = path.read_bytes()
+    try:  # line ends as `Path.read_text` gives them, which the digest of an archived edition was made from
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataError([Problem(str(path), line, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): "
+                                                        "save the notes as UTF-8")]) from None
 
 
 def markdown_blocks(text: str) -> list[Block]:

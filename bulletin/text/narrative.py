@@ -4,12 +4,14 @@ The sentences live in `templates/<lang>/narrative.toml` (one key per sentence, `
 placeholders). Each section's paragraphs are written by one function of the indicators and the
 shared wording (`sections`, `provinces`), which decides which sentence applies and fills it with
 figures printed by `formatting`; the rules that choose words (approximations, fractions, rising or
-falling, articles, ordinals) are in `grammar`, the pieces every sentence uses in `wording`. Every
-name that comes from the data is escaped before it enters reportlab's paragraph mini-markup.
+falling, articles, ordinals) are in `grammar`, the names of territories, countries and products
+with their articles in `names`, the pieces every sentence uses in `wording`. Every name is escaped
+before it enters reportlab's paragraph mini-markup.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from xml.sax.saxutils import unescape
 
 from bulletin import reference
 from bulletin.errors import ConfigError
@@ -17,7 +19,8 @@ from bulletin.indicators.compute import Indicators
 from bulletin.templates import Templates
 from bulletin.text.provinces import provinces
 from bulletin.text.sections import destinations, exports, headline, products, services, summary
-from bulletin.text.wording import Wording, territory_of
+from bulletin.text.names import Names
+from bulletin.text.wording import Wording
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class Narrative:
     destinations: list[str]
     provinces: list[str]         # empty for a province edition
     services: list[str]
-    territory_of: str            # the territory after "of", plain text: "della Lombardia" (for the title)
+    territory_of: str            # the territory as the title qualifies it, plain text: "della Lombardia", "Lombardy's"
 
 
 def write_narrative(indicators: Indicators, lang: str, templates: Templates) -> Narrative:
@@ -37,8 +40,8 @@ def write_narrative(indicators: Indicators, lang: str, templates: Templates) -> 
     if lang not in reference.LANGUAGES:
         raise ConfigError(f"language {lang!r} is not one of {', '.join(reference.LANGUAGES)}")
     texts = templates.texts(f"{lang}/narrative.toml")
-    w = Wording(indicators, lang, texts)
+    w = Wording(indicators, lang, texts, Names(templates, lang, texts))
     return Narrative(headline=headline(indicators, w), summary=summary(indicators, w), exports=exports(indicators, w),
                      products=products(indicators, w), destinations=destinations(indicators, w),
                      provinces=provinces(indicators, w), services=services(indicators, w),
-                     territory_of=territory_of(indicators.territory["code"], indicators.territory["name"][lang], texts))
+                     territory_of=unescape(w.fill("title_territory")))

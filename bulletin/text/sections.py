@@ -40,7 +40,8 @@ def summary(ind: Indicators, w: Wording) -> list[str]:
                                 national_change_note=w.change_note(ind.national_exports.yoy_pct))
     paragraphs = [
         paragraph(w.fill(f"summary_exports_{direction(flow.yoy_pct)}", exports_level=w.level(flow.value_eur),
-                         exports_change=w.pct(flow.yoy_pct)), share_of_italy),
+                         exports_change=w.pct(flow.yoy_pct), exports_change_abs=w.abs_pct(flow.yoy_pct)),
+                  share_of_italy),
         w.fill("summary_trade", trade=w.money(ind.trade_eur), trade_change_note=w.change_note(ind.trade_yoy_pct),
                balance_phrase=w.balance_phrase(ind.balance_eur))]
     leaders = _leaders(ind, w)
@@ -68,10 +69,12 @@ def _leaders(ind: Indicators, w: Wording) -> list[str]:
         leaders.append(w.fill("summary_top_province", province=w.province(top), share=w.share(top.share_of_region_pct),
                               value=w.money(top.exports_eur), change_note=w.change_note(top.exports_yoy_pct)))
     region = ind.region
-    if region is not None and region.export_rank is not None and region.share_of_region_pct is not None:
+    # A region of one province (Valle d'Aosta) has no ranking to speak of.
+    if (region is not None and region.export_rank is not None and region.share_of_region_pct is not None
+            and region.provinces > 1):
         leaders.append(w.fill("summary_region_rank", rank_ordinal=w.ordinal(region.export_rank),
                               count=w.number(region.provinces),
-                              region_of=w.territory_of(region.code, region.name[w.lang]),
+                              region=w.territory(region.code),
                               share=w.share(region.share_of_region_pct), region_exports=w.money(region.exports_eur)))
     return leaders
 

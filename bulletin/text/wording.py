@@ -1,9 +1,11 @@
 """What every section of the narrative shares: one language's sentences, and the pieces they are
-made of (figures as the formatters print them, names escaped for reportlab, lists, levels).
+made of (figures as the formatters print them, names with their articles, lists, levels).
 
-Names from the data are escaped here, once, when they become figures; the sentences themselves
-are reportlab paragraph markup as the translator wrote them (`<i>`, `&amp;`), so they are filled
-without escaping.
+Territories, countries and product groups are named by the language's tables (`names`), with the
+article a sentence gives them; names from the data that no table inflects (services, agencies)
+are escaped here, once, when they become figures. The sentences themselves are reportlab
+paragraph markup as the translator wrote them (`<i>`, `&amp;`), so they are filled without
+escaping.
 """
 from __future__ import annotations
 
@@ -13,42 +15,35 @@ from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators, ProvinceFigures, RankedItem
 from bulletin.templates import Texts
 from bulletin.text import formatting
-from bulletin.text.grammar import HALF_BILLION, Figure, approximation, direction, fraction, mid_sentence, ordinal
-
-
-def territory_of(code: str, name: str, texts: Texts) -> str:
-    """The territory after "of", as plain text (not escaped): "della Lombardia", "di Milano", "of Lombardy"."""
-    special = texts.table("territory_of_names").get(code)
-    return special if isinstance(special, str) else texts.fill("territory_of", name=name)
+from bulletin.text.grammar import (HALF_BILLION, NO_ARTICLE, Figure, approximation, direction, figure_article,
+                                   fraction, ordinal)
+from bulletin.text.names import Names
 
 
 class Wording:
-    """The sentences of one language (`templates/<lang>/narrative.toml`) filled for one edition."""
+    """The sentences of one language (`templates/<lang>/narrative.toml`) filled for one edition,
+    with the names of the language's tables (`names.Names`)."""
 
-    def __init__(self, indicators: Indicators, lang: str, texts: Texts):
-        self.lang, self.texts = lang, texts
-        self.articles = texts.table("articles")
+    def __init__(self, indicators: Indicators, lang: str, texts: Texts, names: Names):
+        self.lang, self.texts, self.names = lang, texts, names
+        self.prepositions = texts.table("prepositions")
         self.common = {
             "quarter": formatting.quarter_label(indicators.quarter, lang),
             "previous_quarter": formatting.quarter_label(indicators.previous_year_quarter, lang),
             "year": indicators.quarter[:4],
             "previous_year": indicators.previous_year_quarter[:4],
-            "territory": self.name(indicators.territory["name"][lang]),
-            "territory_of": self.territory_of(indicators.territory["code"], indicators.territory["name"][lang]),
+            "territory": names.territory(indicators.territory["code"]),
         }
 
     def fill(self, key: str, **values) -> str:
         """The sentence `key`, with the edition's common values and `values` (already markup)."""
         return self.texts.fill(key, **{**self.common, **values})
 
-    def territory_of(self, code: str, name: str) -> str:
-        """"della Lombardia", escaped."""
-        return escape(territory_of(code, name, self.texts))
-
     # Figures and names ----------------------------------------------------------------------------
 
     def fig(self, text: str) -> Figure:
-        return Figure(text, self.articles)
+        """A printed figure, with the article its sound asks for ("lo 0,3%")."""
+        return Figure(text, figure_article(text, self.lang), self.prepositions)
 
     def money(self, value: float) -> Figure:
         return self.fig(formatting.money(value, self.lang))
@@ -72,24 +67,27 @@ class Wording:
         return self.fig(ordinal(rank, self.lang, forms))
 
     def name(self, text: str) -> Figure:
-        return self.fig(escape(text))
+        """A name from the data that no table inflects (a service, an agency), escaped."""
+        return Figure(escape(text), NO_ARTICLE, self.prepositions)
 
-    def product(self, item) -> Figure:
-        return self.name(mid_sentence(item.name[self.lang]))
+    def product(self, item: RankedItem) -> Figure:
+        return self.names.product(item.code)
 
     def country(self, item: RankedItem) -> Figure:
-        return self.in_text("country_in_text", item)
+        return self.names.country(item.code, item.name[self.lang])
 
     def area(self, item: RankedItem) -> Figure:
-        return self.in_text("area_in_text", item)
+        """The area as it reads after "verso" ("l'Asia orientale"), or its name."""
+        in_text = self.texts.table("area_in_text").get(item.code)
+        if not isinstance(in_text, str):
+            return self.name(item.name[self.lang])
+        return Figure(in_text, NO_ARTICLE, self.prepositions)
 
-    def in_text(self, table: str, item: RankedItem) -> Figure:
-        """The name as it reads in a sentence when the template gives a form for it ("the United States")."""
-        in_text = self.texts.table(table).get(item.code)
-        return self.fig(in_text) if isinstance(in_text, str) else self.name(item.name[self.lang])
+    def territory(self, code: str) -> Figure:
+        return self.names.territory(code)
 
     def province(self, item: ProvinceFigures) -> Figure:
-        return self.name(item.name[self.lang])
+        return self.names.territory(item.code)
 
     def counted(self, count: int, key: str) -> str:
         """The singular or the plural of `key` in [plural], as `count` wants it."""

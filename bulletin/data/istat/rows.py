@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bulletin import reference
+from bulletin.data.checks import MAX_VALUE, current_quarter, is_future_quarter
 from bulletin.data.istat.codes import (CANONICAL_COLUMNS, CANONICAL_KEY, FLOWS, SKIP_COVERED, SKIP_DUPLICATE,
                                        SKIP_MONTHS_GIVEN_AS_QUARTER, TERRITORY_ALIASES, UNIT_HINT,
                                        UNIT_MULT_COLUMN, parse_periods, product_code_and_group, skip_reasons)
@@ -43,6 +44,8 @@ def observations(raw: pd.DataFrame, columns: dict[str, str], file: str, default_
     periods = parse_periods(rows["time"])
     bad_time = periods["period"].isna()
     report(bad_time, "time", "expected YYYY-Qn (quarterly) or YYYY-MM (monthly)")
+    future = periods["period"].map(lambda quarter: isinstance(quarter, str) and is_future_quarter(quarter)).astype(bool)
+    report(future, "time", f"a quarter after the current one, {current_quarter()}")
     value = pd.to_numeric(rows["value"], errors="coerce")
     bad_number = ~np.isfinite(value)
     report(bad_number, "value", "not a number: use '.' for decimals and no thousands separator")
@@ -50,7 +53,7 @@ def observations(raw: pd.DataFrame, columns: dict[str, str], file: str, default_
     report(bad_sign, "value", "negative value: trade values cannot be negative")
     scale, bad_scale = _scales(rows, file, columns, default_scale, problems)
 
-    ok = ~(bad_territory | bad_product | bad_partner | bad_time | bad_number | bad_sign | bad_scale)
+    ok = ~(bad_territory | bad_product | bad_partner | bad_time | future | bad_number | bad_sign | bad_scale)
     value_eur = value * scale
     return pd.DataFrame({
         "file": file,
@@ -195,12 +198,12 @@ def to_quarters(obs: pd.DataFrame, problems: list[Problem],
                 f"quarter is {q.value_eur:,.2f} EUR at {q.file}:{q.line}"))
         skipped[SKIP_MONTHS_GIVEN_AS_QUARTER] += int(sums.loc[months_dropped, "rows"].sum())
     used = sums[~months_dropped]
-    # OBS_VALUE x 10^UNIT_MULT, or the sum of a quarter's months, can overflow a float (1e308 thousand
-    # euros): infinity is no value to write, and `data check` would refuse the file it went into.
-    for row in used[~np.isfinite(used["value_eur"].astype(float))].itertuples(index=False):
+    # OBS_VALUE x 10^UNIT_MULT, or the sum of a quarter's months, can be beyond any figure (1e308
+    # thousand euros overflows to infinity): `data check` would refuse the file it went into.
+    for row in used[~(used["value_eur"].astype(float) <= MAX_VALUE)].itertuples(index=False):
         problems.append(Problem(
             row.file, int(row.line), "OBS_VALUE",
-            f"{row.period} {row.flow} {row.territory} {row.product} {row.partner}: too large a value in euros"))
+            f"{row.period} {row.flow} {row.territory} {row.product} {row.partner}: above 10^15 euros"))
     rows = (used[CANONICAL_COLUMNS].astype({"value_eur": float})
             .sort_values(CANONICAL_KEY).reset_index(drop=True))
     return rows, int(used["rows"].sum())
