@@ -31,6 +31,8 @@ from bulletin.errors import ConfigError
 from bulletin.templates import Templates
 
 FONT_STYLES = ("regular", "bold", "italic", "bold_italic")
+# The terms of reuse when brand.toml names none: Creative Commons Attribution 4.0, as ISTAT's own.
+DEFAULT_LICENCE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
 COLOUR_NAMES = ("primary", "secondary", "accent", "text", "muted", "rule", "tint", "positive", "negative")
 
 
@@ -40,6 +42,10 @@ class Brand:
     short_name: str
     department: str
     contact: str
+    contact_name: str
+    """The person or office the colophon names for questions about the edition."""
+    licence: str
+    licence_url: str
     footer: str
     logo: Path | None
     fonts: dict[str, Path]
@@ -97,15 +103,23 @@ def _read_brand(path: Path, locate: Callable[[str], Path]) -> Brand:
     for key in ("organisation", "footer"):
         if not isinstance(raw.get(key), str) or not raw.get(key):
             errors.append(f"{key}: missing")
+    for key in ("contact", "contact_name", "licence", "licence_url"):
+        if not isinstance(raw.get(key, ""), str):
+            errors.append(f"{key}: expected text, got {raw[key]!r}")
     for style, font in fonts.items():
         if font is not None and font.is_file() and (problem := _font_problem(font, _stamp(font))):
             errors.append(f"fonts.{style}: {font} {problem}")
     if logo is not None and logo.is_file() and (problem := _logo_problem(logo, _stamp(logo))):
         errors.append(f"logo: {logo} cannot be drawn ({problem})")
+    # A licence of one's own needs its own URL (the colophon prints where its terms are); none is the default.
+    licence, licence_url = (raw["licence"], raw.get("licence_url", "")) if raw.get("licence") else DEFAULT_LICENCE
+    if not licence_url:
+        errors.append("licence_url: missing (where the text of the licence is)")
     if errors:
         raise ConfigError(f"brand {path} is not valid:\n" + "\n".join(f"  {e}" for e in errors))
     return Brand(organisation=raw["organisation"], short_name=raw.get("short_name", raw["organisation"]),
-                 department=raw.get("department", ""), contact=raw.get("contact", ""), footer=raw["footer"],
+                 department=raw.get("department", ""), contact=raw.get("contact", ""),
+                 contact_name=raw.get("contact_name", ""), licence=licence, licence_url=licence_url, footer=raw["footer"],
                  logo=logo, fonts=fonts, colours={n: colours[n] for n in COLOUR_NAMES},
                  scale=tuple(scale), folder=path.parent)
 

@@ -196,7 +196,8 @@ def _run_indicators(args: argparse.Namespace) -> int:
 
     config = _config(args)
     dataset, quarter = _dataset_and_quarter(config, args.quarter)
-    figures = compute_indicators(dataset.trade, dataset.services, quarter, args.territory, dataset.warnings)
+    services = dataset.services if config.services.covers(args.territory) else None
+    figures = compute_indicators(dataset.trade, services, quarter, args.territory, dataset.warnings)
     json.dump(figures.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0

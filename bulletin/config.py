@@ -9,6 +9,7 @@ bulletin.example.toml) is generated from those descriptions.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import inspect
 import json
 import os
@@ -53,6 +54,24 @@ class EditionConfig:
     """Territories to publish, NUTS codes; "all" adds each region with its provinces."""
     languages: tuple[str, ...] = ("it",)
     """Languages of each edition: it, en."""
+    release_calendar: tuple[str, ...] = ()
+    """Planned release dates, YYYY-MM-DD. An edition is dated the first of them after its quarter
+    ends (none: the day it is built; a revision: the day it is built) and announces the first
+    after the next quarter ends as its next release."""
+    release_lag_days: int = 70
+    """Without a calendar date, the next release is announced this many days after the next
+    quarter ends, as a rough date: ISTAT publishes the regions' exports about 70 days after."""
+
+
+@dataclass(frozen=True)
+class ServicesConfig:
+    """The agencies' services (`services.csv`): the territories they serve."""
+
+    territories: tuple[str, ...] = ("ITC4",)
+    """Editions that report the services, NUTS codes; the others have no services section."""
+
+    def covers(self, territory: str) -> bool:
+        return territory in self.territories
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,7 @@ class ScheduleConfig:
 class Config:
     paths: PathsConfig = PathsConfig()
     edition: EditionConfig = EditionConfig()
+    services: ServicesConfig = ServicesConfig()
     mail: MailConfig = MailConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     source: Path | None = None
@@ -117,7 +137,8 @@ class Config:
 
 
 # The tables of bulletin.toml, in the order the commented file lists them.
-SECTIONS = {"paths": PathsConfig, "edition": EditionConfig, "mail": MailConfig, "schedule": ScheduleConfig}
+SECTIONS = {"paths": PathsConfig, "edition": EditionConfig, "services": ServicesConfig, "mail": MailConfig,
+            "schedule": ScheduleConfig}
 _ENVIRONMENT_ONLY = {"password"}  # never read from a file or a flag, never written to one
 
 
@@ -241,6 +262,7 @@ def _validate(config: Config) -> list[str]:
         if lang not in reference.LANGUAGES:
             errors.append(f"Config value 'edition.languages': unknown language {lang!r} "
                           f"(expected {', '.join(reference.LANGUAGES)})")
+    errors += _edition_problems(config)
     if config.mail.security not in SECURITY_MODES:
         errors.append(f"Config value 'mail.security': expected one of {', '.join(SECURITY_MODES)}, "
                       f"got {config.mail.security!r}")
@@ -256,6 +278,23 @@ def _validate(config: Config) -> list[str]:
         ZoneInfo(config.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(f"Config value 'schedule.timezone': unknown time zone {config.schedule.timezone!r}")
+    return errors
+
+
+def _edition_problems(config: Config) -> list[str]:
+    """The release calendar's dates, the lag and the territories the services are reported for."""
+    errors = []
+    for day in config.edition.release_calendar:
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            errors.append(f"Config value 'edition.release_calendar': expected dates as YYYY-MM-DD, got {day!r}")
+    if not 1 <= config.edition.release_lag_days <= 366:
+        errors.append(f"Config value 'edition.release_lag_days': expected 1 to 366 days, "
+                      f"got {config.edition.release_lag_days!r}")
+    for code in config.services.territories:
+        if code not in reference.TERRITORIES:
+            errors.append(f"Config value 'services.territories': unknown territory {code!r}")
     return errors
 
 

@@ -28,6 +28,7 @@ from bulletin.document import DocumentInputs, Masthead, compose_pdf, edition_tab
 from bulletin.errors import ConfigError
 from bulletin.faults import checkpoint
 from bulletin.indicators.compute import Indicators, compute_indicators
+from bulletin.release import release_dates
 from bulletin.text.markup import markdown_blocks, read_notes
 from bulletin.text.narrative import write_narrative
 from bulletin.text.printable import check_printable
@@ -51,7 +52,8 @@ class EditionContent:
 def edition_content(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str) -> EditionContent:
     """The figures and notes of one edition, and a digest of both (which decides whether to build)."""
     require_both_flows(dataset.trade, quarter, territory, config.paths.data)
-    indicators = compute_indicators(dataset.trade, dataset.services, quarter, territory, dataset.warnings)
+    services = dataset.services if config.services.covers(territory) else None
+    indicators = compute_indicators(dataset.trade, services, quarter, territory, dataset.warnings)
     figures = json.dumps(indicators.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     notes_file = config.notes_dir / f"{quarter}.md"
     notes = read_notes(notes_file)
@@ -92,8 +94,9 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     with edition_workspace(final) as work:
         charts = draw_charts(chart_specs(indicators, lang, templates), chart_style(brand), work / "charts")
         checkpoint("after-charts")
+        dates = release_dates(config.edition, quarter, revision, built_at, dataset.source_files)
         masthead = Masthead(quarter=quarter, territory=territory, lang=lang, revision=revision,
-                            number=dataset.quarters.index(quarter) + 1, published=built_at.date())
+                            number=dataset.quarters.index(quarter) + 1, published=dates.released, release=dates)
         inputs = DocumentInputs(
             indicators=indicators, narrative=narrative, charts=charts, labels=templates.texts(f"{lang}/labels.toml"),
             brand=brand, edition=masthead, notes=markdown_blocks(content.notes) if content.notes else None,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import multiprocessing
 import sqlite3
 import tomllib
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -15,23 +17,24 @@ import pikepdf
 import pytest
 from matplotlib import font_manager
 from matplotlib.backend_bases import RendererBase
+from matplotlib.colors import to_hex
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
 from bulletin import reference
 from bulletin.brand import load_brand
-from bulletin.charts import (CHARTS, ChartCanvas, ChartSpec, chart_specs, chart_style, draw_charts, register_chart,
-                             unregister_chart)
+from bulletin.charts import (CHARTS, ChartCanvas, ChartSpec, Titled, chart_specs, chart_style, draw_charts,
+                             register_chart, unregister_chart)
 from bulletin.charts import canvas as chart_canvas
 from bulletin.charts import textcache
 from bulletin.charts.bars import Bar, BarRow, Bars, draw_bars
-from bulletin.charts.canvas import MM, SERIES_COLOURS, WIDTH_MM, draw_chart, luminance
-from bulletin.charts.specs import NO_BREAK
+from bulletin.charts.canvas import INK_COLOURS, MM, SERIES_COLOURS, WIDTH_MM, draw_chart, luminance
+from bulletin.charts.specs import NO_BREAK, _heat_label
 from bulletin.data.trade import load_dataset
 from bulletin.errors import ConfigError
 from bulletin.indicators.compute import compute_indicators
 from bulletin.templates import SHIPPED_TEMPLATES, Templates
-from bulletin.text.formatting import millions, number, pct, share
+from bulletin.text.formatting import change, in_unit, number, pct, share, table_unit, unit_name
 from conftest import write_data
 
 THE_CHARTS = ["trend", "products", "destinations", "areas", "provinces", "heatmap", "services"]
@@ -71,16 +74,17 @@ def test_the_registry_lists_the_charts_in_the_order_they_are_drawn(region, brand
 
 def test_a_spec_for_no_registered_chart_is_refused(brand, tmp_path):
     with pytest.raises(ValueError, match="'nothing'"):
-        draw_charts([ChartSpec("nothing", "it", None)], chart_style(brand), tmp_path)
+        draw_charts([ChartSpec("nothing", "it", "", "", None)], chart_style(brand), tmp_path)
 
 
 def test_a_chart_registered_by_a_new_function_is_drawn_after_the_others(region, brand, tmp_path):
     def exports_by_area(indicators, words):
-        """Each area's exports in millions, in the unit the charts share."""
-        rows = [BarRow(a.name[words.lang], (Bar(a.value_eur / 1e6, "primary", ((millions(a.value_eur, words.lang),
-                                                                                  "text"),)),))
-                for a in indicators.areas]
-        return Bars(rows=tuple(rows), axis=words.unit("million"), wrap_pt=165.0)
+        """Each area's exports, in the unit the tables would give them."""
+        unit = table_unit(a.value_eur for a in indicators.areas)
+        rows = [BarRow(a.name[words.lang], (Bar(a.value_eur / unit.divisor, "primary", (
+            (in_unit(a.value_eur, unit, words.lang), "text"),)),)) for a in indicators.areas]
+        return Titled("Exports by area", unit_name(unit, words.lang),
+                      Bars(rows=tuple(rows), axis=unit_name(unit, words.lang), wrap_pt=165.0))
 
     register_chart("exports_by_area", draw=draw_bars)(exports_by_area)
     try:
@@ -91,7 +95,8 @@ def test_a_chart_registered_by_a_new_function_is_drawn_after_the_others(region, 
         assert list(charts) == [*THE_CHARTS, "exports_by_area"]
         added = charts["exports_by_area"]
         assert added.path == tmp_path / "exports_by_area.pdf" and added.path.is_file()
-        assert added.labels[:len(region.areas)] == [millions(a.value_eur, "en") for a in region.areas]
+        assert (added.title, added.subtitle) == ("Exports by area", "€ million")
+        assert added.labels[:len(region.areas)] == [in_unit(a.value_eur, table_unit([3e9]), "en") for a in region.areas]
     finally:
         unregister_chart("exports_by_area")
     assert list(CHARTS) == THE_CHARTS
@@ -190,49 +195,62 @@ def test_nothing_is_drawn_outside_the_figure(rendered):
             assert min(ys) >= -0.5 and max(ys) <= height + 0.5, (lang, chart.name, min(ys), max(ys))
 
 
-def test_labels_are_the_indicators_formatted_figures(region, rendered):
+def _table_amount(values_eur, lang: str):
+    """How a table prints amounts: all in the unit its largest calls for (`formatting.table_unit`)."""
+    unit = table_unit(list(values_eur))
+    return lambda value: in_unit(value, unit, lang)
+
+
+def test_labels_are_the_indicators_formatted_figures_as_the_tables_print_them(region, rendered):
     for lang, charts in rendered.items():
-        # Value and change of each bar, in rank order, then the axis ticks.
-        expected = [label for item in region.products for label in (millions(item.value_eur, lang),
-                                                                    pct(item.yoy_pct, lang))]
+        # Each product: its value and change, then its value a year earlier; then the axis ticks.
+        amount = _table_amount([v for i in region.products for v in (i.value_eur, i.previous_eur)], lang)
+        expected = [label for i in region.products
+                    for label in (amount(i.value_eur), change(i.yoy_pct, i.previous_eur, lang), amount(i.previous_eur))]
         assert charts["products"].labels[:len(expected)] == expected
         top = region.destinations[:15]
         assert len(top) == 15
-        expected = [label for item in top for label in (millions(item.value_eur, lang), pct(item.yoy_pct, lang))]
+        amount = _table_amount([i.value_eur for i in top], lang)
+        expected = [label for i in top for label in (amount(i.value_eur), change(i.yoy_pct, i.previous_eur, lang))]
         assert charts["destinations"].labels[:30] == expected
         areas = charts["areas"].labels
         assert [share(a.share_pct, lang) for a in region.areas] == areas[:len(region.areas)]
-        provinces = charts["provinces"].labels
-        for p in region.provinces:
-            assert millions(p.exports_eur, lang) in provinces and millions(p.imports_eur, lang) in provinces
-            assert pct(p.exports_yoy_pct, lang) in provinces
+        # Each province: exports and their change, imports and theirs, largest exporter first.
+        ranked = sorted(region.provinces, key=lambda p: (-p.exports_eur, p.code))
+        amount = _table_amount([v for p in ranked for v in (p.exports_eur, p.imports_eur)], lang)
+        expected = [label for p in ranked for label in (
+            amount(p.exports_eur), change(p.exports_yoy_pct, p.exports_previous_eur, lang),
+            amount(p.imports_eur), change(p.imports_yoy_pct, p.imports_previous_eur, lang))]
+        assert charts["provinces"].labels[:len(expected)] == expected
         services = charts["services"].labels
         for s in region.services:
             assert number(s.firms, lang) in services and pct(s.firms_yoy_pct, lang) in services
-        last = region.trend[-1]
-        trend = charts["trend"].labels
+            assert number(s.firms_previous, lang) in services
+        # The trend's last values, in the one unit of the chart: the flows table's millions.
+        last, trend = region.trend[-1], charts["trend"].labels
         for value in (last.exports_eur, last.imports_eur, last.national_exports_eur, last.national_imports_eur):
-            assert number(value / 1e9, lang, 1) in trend
+            assert in_unit(value, table_unit([1e9]), lang) in trend
         # The heat map: one label per province and product, each province's shares summing to ~100.
         heat = charts["heatmap"].labels
         assert len(heat) == len(region.provinces) * 11
         milano = next(p for p in region.provinces if p.code == "ITC4C")
-        row = sorted(region.provinces, key=lambda p: (-p.exports_eur, p.code)).index(milano)
+        row = ranked.index(milano)
         total = sum(milano.export_products_eur.values())
-        expected = [number(milano.export_products_eur[c] / total * 100, lang, 0) for c in reference.PRODUCTS]
+        expected = [_heat_label(milano.export_products_eur[c] / total * 100, lang) for c in reference.PRODUCTS]
         assert heat[row * 11:(row + 1) * 11] == expected
 
 
 def test_first_product_change_is_printed_exactly(region, rendered):
     first = region.products[0]
-    assert rendered["it"]["products"].labels[:2] == [millions(first.value_eur, "it"), pct(first.yoy_pct, "it")]
+    assert rendered["it"]["products"].labels[:2] == ["1.050,0", "+49,5%"]
+    assert pct(first.yoy_pct, "it") == "+49,5%"
 
 
 def test_italian_and_english_editions_differ_in_separators(region, rendered):
     # The largest province: over a thousand million, so grouping and decimals both show.
     value = max(p.exports_eur for p in region.provinces)
     assert value >= 1e9, "the sample's largest province should export over a billion a quarter"
-    it_label, en_label = millions(value, "it"), millions(value, "en")
+    it_label, en_label = in_unit(value, table_unit([value]), "it"), in_unit(value, table_unit([value]), "en")
     assert "." in it_label and it_label[-2] == ","
     assert en_label == it_label.replace(".", "#").replace(",", ".").replace("#", ",")
     assert it_label in rendered["it"]["provinces"].labels and it_label not in rendered["en"]["provinces"].labels
@@ -264,23 +282,23 @@ def test_the_chart_words_are_those_of_the_templates(region, rendered):
     for lang, words in files.items():
         specs = {spec.name: spec.data for spec in chart_specs(region, lang, TEMPLATES)}
         assert specs["trend"].legend == (words["trend"]["exports"], words["trend"]["imports"])
-        assert specs["trend"].panels[0].unit == words["units"]["billion"]
-        assert specs["products"].axis == words["units"]["million"]
+        assert specs["trend"].unit == specs["products"].axis == unit_name(table_unit([1e9]), lang)
         assert specs["areas"].axis == words["areas"]["axis"]
         assert specs["provinces"].tags == (words["provinces"]["exports"], words["provinces"]["imports"])
         assert specs["services"].axis == words["services"]["axis"]
         assert specs["heatmap"].key_title == words["heatmap"]["key_title"]
-        assert dict(specs["heatmap"].key) == words["heatmap"]["short_products"]
+        short = words["heatmap"]["short_products"]
+        assert specs["heatmap"].columns == tuple(short[code] for code in reference.PRODUCTS)  # names as headers
 
 
 def test_a_user_template_changes_a_chart_word(region, tmp_path):
     (tmp_path / "en").mkdir()
     words = (SHIPPED_TEMPLATES / "en" / "charts.toml").read_text(encoding="utf-8")
-    (tmp_path / "en" / "charts.toml").write_text(words.replace('axis = "firms served"', 'axis = "companies"'),
+    (tmp_path / "en" / "charts.toml").write_text(words.replace('axis = "firms assisted"', 'axis = "companies"'),
                                                  encoding="utf-8")
     specs = {spec.name: spec.data for spec in chart_specs(region, "en", Templates(tmp_path))}
     assert specs["services"].axis == "companies"
-    (tmp_path / "en" / "charts.toml").write_text(words.replace('axis = "firms served"', ""), encoding="utf-8")
+    (tmp_path / "en" / "charts.toml").write_text(words.replace('axis = "firms assisted"', ""), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"en/charts.toml: \[services\] axis missing"):
         chart_specs(region, "en", Templates(tmp_path))
 
@@ -294,16 +312,21 @@ def test_a_province_edition_has_no_province_or_heat_map_chart(sample, brand, tmp
     assert pct(milano.products[0].yoy_pct, "en") in charts["products"].labels
 
 
-def test_charts_without_data_are_skipped_and_tiny_values_get_a_readable_unit(brand, tmp_path):
+def test_charts_without_data_are_skipped_and_small_values_print_as_the_tables_do(brand, tmp_path):
     dataset = load_dataset(write_data(tmp_path / "data", services=None))
     figures = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
     assert figures.services == []
     charts = draw(figures, "it", tmp_path / "out", brand)
     assert "services" not in charts and not (tmp_path / "out" / "services.pdf").exists()
-    # Euros in the hundreds: printed as they are, not as "0,0" millions.
-    assert "750" in charts["trend"].labels and "600" in charts["products"].labels
-    # Products without a base year print "n.d.", never an infinite change.
-    assert "n.d." in charts["products"].labels and "+50,0%" in charts["products"].labels
+    # Euros in the hundreds: in thousands, the tables' unit for them, never as "0,0" millions.
+    thousands = table_unit([750.0])
+    assert thousands.key == "thousand"
+    assert in_unit(750.0, thousands, "it") in charts["trend"].labels
+    assert in_unit(600.0, thousands, "it") in charts["products"].labels
+    # Products without a base year print "n.d.", never an infinite change; a change on a base of
+    # a few hundred euros (+50,0%) says nothing and prints "n.s.", as in the tables.
+    assert "n.d." in charts["products"].labels and "n.s." in charts["products"].labels
+    assert "+50,0%" not in charts["products"].labels
     for chart in charts.values():
         with pikepdf.open(chart.path) as pdf:
             assert float(pdf.pages[0].mediabox[2]) == pytest.approx(WIDTH_MM * MM, abs=1.0)
@@ -356,6 +379,34 @@ def test_a_spec_is_plain_data_that_a_test_can_change(region, brand, tmp_path):
     chart = draw_charts([fewer], chart_style(brand), tmp_path)["areas"]
     assert chart.labels[:2] == [share(a.share_pct, "it") for a in region.areas[:2]]
     assert share(region.areas[2].share_pct, "it") not in chart.labels
+
+
+# --- colours ---------------------------------------------------------------------------------------
+
+def _colours_drawn(path: Path) -> set[str]:
+    """Every fill and stroke colour set on the chart's page, as #rrggbb."""
+    with pikepdf.open(path) as pdf:
+        return {to_hex([float(v) for v in operands]) for operands, op in pikepdf.parse_content_stream(pdf.pages[0])
+                if str(op) in ("rg", "RG")}
+
+
+def test_each_series_keeps_its_colour_in_every_chart_and_every_colour_reads_on_white(brand, rendered):
+    """Exports one colour everywhere, imports another (the trend's Italy panel drew exports in
+    the light blue); at most four colours that are not grey in a chart; each 3:1 against white."""
+    colours = {name: to_hex(brand.colours[name]) for name in brand.colours}
+    allowed = {colours[name] for name in INK_COLOURS} | {colours["rule"], "#ffffff"}
+    neutral = {colours["text"], colours["muted"], colours["rule"], "#ffffff"}  # the brand's greys
+    for name in INK_COLOURS:
+        assert (1.05 / (luminance(brand.colours[name]) + 0.05)) >= 3.0, name
+    for lang, charts in rendered.items():
+        for name, chart in charts.items():
+            if name == "heatmap":  # one hue in five shades, each cell printing its figure
+                continue
+            drawn = _colours_drawn(chart.path)
+            assert drawn <= allowed, (lang, name, drawn - allowed)
+            assert len(drawn - neutral) <= 4, (lang, name, drawn)
+        trend = _colours_drawn(charts["trend"].path)
+        assert {colours["primary"], colours["accent"]} <= trend and colours["secondary"] not in trend
 
 
 # --- the chart text cache -------------------------------------------------------------------------
@@ -448,3 +499,17 @@ def test_the_text_cache_folder_is_the_users_unless_set(tmp_path, monkeypatch):
     assert textcache.cache_folder() == tmp_path / "xdg" / "bulletin"
     monkeypatch.setenv(textcache.CACHE_VARIABLE, str(tmp_path / "set"))
     assert textcache.cache_folder() == tmp_path / "set"
+
+
+def test_two_processes_filling_one_text_cache_at_once_draw_the_same_charts(region, brand, tmp_path, monkeypatch):
+    """Editions built at once (`build --territory all`) share the file: each forked process opens
+    its own connection, and both write their strings without losing a chart or a byte."""
+    monkeypatch.setenv(textcache.CACHE_VARIABLE, str(tmp_path / "cache"))
+    textcache.text_extent.cache_clear()
+    textcache.text_outline.cache_clear()
+    folders = [tmp_path / "one", tmp_path / "two"]
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        drawn = list(pool.map(_draw_afresh, [region] * 2, [brand] * 2, folders))
+    assert drawn[0] == drawn[1] and set(drawn[0]) == {"trend", "heatmap"}
+    assert _kept(tmp_path / "cache" / textcache.FILE_NAME) > 150
+    assert _draw_afresh(region, brand, tmp_path / "three") == drawn[0]

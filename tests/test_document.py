@@ -31,7 +31,7 @@ from conftest import SAMPLE_DATA
 
 EPOCH = "1490000000"  # 2017-03-20, fixed so that builds are comparable byte for byte
 SECTIONS_IT = ["Sintesi", "Esportazioni e importazioni", "Prodotti", "Destinazioni", "Province",
-               "Servizi per l'innovazione e l'internazionalizzazione", "Note metodologiche"]
+               "Servizi per l’innovazione e l’internazionalizzazione", "Note metodologiche"]
 
 
 def build(tmp_path, monkeypatch, *extra, data=SAMPLE_DATA):
@@ -206,30 +206,43 @@ def test_hostile_names_and_notes_print_literally(tmp_path, monkeypatch):
     out = build(tmp_path, monkeypatch, data=data)
     pdf = out / "2017Q1" / "ITC4" / "it-r1" / "bollettino-hitech-lombardia-2017Q1.pdf"
     text = flat(" ".join(page.extract_text() for page in PdfReader(pdf).pages))
-    assert 'R&D <Lab> "Società"' in text
+    assert "R&D <Lab> “Società”" in text  # printed with typographic quotes
     assert "<font size=40>Big</font> &" in text
     assert "Commento" in text and "& dintorni <b>non grassetto</b>" in text
+
+
+def test_the_last_page_carries_the_colophon(edition):
+    """Release date (the build's, no calendar configured), data date (the files', never after the
+    build), next release (about 70 days after the next quarter), contact and terms of reuse."""
+    last = flat(edition[2][-1])
+    for line in ("Data di pubblicazione: 20 marzo 2017", "Data di acquisizione dei dati: 20 marzo 2017",
+                 "Prossima edizione (II trimestre 2017): 8 settembre 2017 (data indicativa)",
+                 "Per informazioni: Maria Rossi, Ufficio Studi e Statistica · studi@example.org",
+                 "licenza CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"):
+        assert line in last, line
 
 
 def test_indicators_json_agrees_with_the_printed_figures(edition):
     pdf, _, pages = edition
     figures = json.loads((pdf.parent / "indicators.json").read_text(encoding="utf-8"))
     text = flat(" ".join(pages))
-    assert fmt.money(figures["exports"]["value_eur"], "it") in text
+    assert flat(fmt.money(figures["exports"]["value_eur"], "it")) in text
+    unit = fmt.table_unit([p["value_eur"] for p in figures["products"]] + [figures["exports"]["value_eur"]])
     for product in figures["products"]:
-        assert fmt.millions(product["value_eur"], "it") in text
+        assert fmt.in_unit(product["value_eur"], unit, "it") in text
     for province in figures["provinces"]:
         assert fmt.pct(province["exports_yoy_pct"], "it") in text
 
 
-def test_chart_captions_agree_with_what_the_charts_show(edition):
-    """A caption names as many countries as the chart has bars, and no unit that its panels contradict."""
+def test_chart_titles_agree_with_what_the_charts_show(edition):
+    """Above each chart its title (the finding) and subtitle (what, where, unit, when), written by
+    the charts stage: as many countries as the chart has bars, the one unit of the trend's panels."""
     pdf, _, pages = edition
     text = flat(" ".join(pages))
     bars = json.loads((pdf.parent / "indicators.json").read_text(encoding="utf-8"))["destinations"][:TOP_PARTNERS]
-    assert len(bars) == 15 and "Primi 15 paesi di destinazione" in text
-    trend = re.search(r"ultimi 12 trimestri fino al I trimestre 2017 ?(\([^)]*\))?", text)
-    assert trend and trend.group(1) is None, trend.group(0)  # the panels give their own unit: miliardi
+    assert len(bars) == 15 and "verso i primi 15 paesi, milioni di euro" in text
+    assert "Figura 1 – Export in crescita del 13,0% sul I trimestre 2016" in text
+    assert "della Lombardia e dell’Italia, milioni di euro, II trim. 2014 – I trim. 2017" in text
 
 
 # --- the document stage alone ------------------------------------------------------------------
@@ -251,10 +264,12 @@ def document_inputs(indicators: Indicators, templates: Templates, lang: str = "i
 
 
 def with_labels(folder, lines: str) -> Templates:
-    """Templates whose Italian labels are the shipped ones plus `lines`, as a user's folder would give."""
+    """Templates whose Italian labels are the shipped ones plus `lines`, as a user's folder would give
+    (the lines go before the file's tables, as keys of its own)."""
     (folder / "it").mkdir(parents=True, exist_ok=True)
     shipped = (SHIPPED_TEMPLATES / "it" / "labels.toml").read_text(encoding="utf-8")
-    (folder / "it" / "labels.toml").write_text(shipped + lines, encoding="utf-8")
+    keys, table, tables = shipped.partition("\n[")
+    (folder / "it" / "labels.toml").write_text(keys + lines + table + tables, encoding="utf-8")
     return Templates(folder)
 
 

@@ -83,6 +83,22 @@ def test_services_changes(figures):
     assert figures.services_quarter_available
 
 
+def test_contribution_to_italys_change_and_no_rank_without_every_region(figures):
+    """(value now − a year before) / Italy's value a year before × 100, as ISTAT's release has it."""
+    assert figures.exports.contribution_pp == pytest.approx((750 - 600) / 1500 * 100)
+    assert figures.imports.contribution_pp == pytest.approx((330 - 300) / 800 * 100)
+    assert figures.region_rank is None  # Lombardia alone in the data: no rank among Italy's regions
+    assert figures.to_dict()["exports"]["contribution_pp"] == pytest.approx(10.0)
+
+
+def test_an_edition_the_services_do_not_serve_has_none_of_their_figures(small_data):
+    dataset = load_dataset(small_data)
+    served = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
+    unserved = compute_indicators(dataset.trade, None, "2017Q1", "ITC4")
+    assert served.reports_services and len(served.services) == 2
+    assert not unserved.reports_services and unserved.services == [] and not unserved.services_quarter_available
+
+
 def test_no_services_file_gives_empty_services(tmp_path):
     dataset = load_dataset(write_data(tmp_path / "data", services=None))
     figures = compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")

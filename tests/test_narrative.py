@@ -15,6 +15,7 @@ from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.data.trade import load_dataset, trade_files
 from bulletin.errors import ConfigError
 from bulletin.text.formatting import money, pct, share
+from bulletin.text.formatting import points as points_of
 from bulletin.indicators.compute import compute_indicators
 from bulletin.text.grammar import Figure, approximation, direction, elides, fraction, ordinal
 from bulletin.text.narrative import Narrative, write_narrative
@@ -65,7 +66,7 @@ def test_italian_summary_gives_the_figures_as_the_formatters_print_them(sample, 
     assert pct(ind.national_exports.yoy_pct, "it") in text
     assert money(ind.trade_eur, "it") in text
     # The press release's approximations, each with the exact figure beside it.
-    assert "oltre 3 miliardi (3,1 miliardi di euro)" in text
+    assert "oltre 3\u00a0miliardi (3,1\u00a0miliardi di euro)" in text  # no line break inside a figure
     assert "circa un terzo (31,5%)" in text
     assert "della Lombardia" in text and "in crescita" in text
     assert italian.headline == f"Export hi-tech a {money(ind.exports.value_eur, 'it')} ({pct(ind.exports.yoy_pct, 'it')})"
@@ -84,7 +85,7 @@ def test_products_name_the_two_leaders_with_their_figures(sample, italian):
     assert "il gruppo dei medicinali e preparati farmaceutici" in text
     assert text.index("medicinali") < text.index("il gruppo degli strumenti e apparecchi di misurazione")
     assert "quello dei medicinali e preparati farmaceutici" in " ".join(italian.summary)
-    assert "oltre 1 miliardo" in text and "quasi mezzo miliardo (480 milioni di euro)" in text
+    assert "oltre 1\u00a0miliardo" in text and "quasi mezzo miliardo (480\u00a0milioni di euro)" in text
     assert "del 49,5%" in text
 
 
@@ -97,8 +98,8 @@ def test_destinations_name_the_united_states_with_value_and_change(sample, itali
     # The next markets in rank order, and the fastest-growing among the next ones.
     following = [d.name["it"] for d in sorted(sample[1].destinations, key=lambda d: d.rank)[1:5]]
     assert positions(first, following) == sorted(positions(first, following))
-    assert "il Regno Unito (171 milioni di euro, +49,0%)" in italian.destinations[1]
-    assert "il Giappone (132 milioni di euro, +45,0%)" in italian.destinations[1]
+    assert "il Regno Unito (171\u00a0milioni di euro, +49,0%)" in italian.destinations[1]
+    assert "il Giappone (132\u00a0milioni di euro, +45,0%)" in italian.destinations[1]
     assert "Seguono la Germania (" in first
 
 
@@ -112,7 +113,7 @@ def test_provinces_follow_the_indicators_ranks(sample, italian):
     assert positions(exports, by_export) == sorted(positions(exports, by_export))
     assert positions(imports, by_import) == sorted(positions(imports, by_import))
     text = " ".join(italian.provinces)
-    assert "oltre 6 miliardi" in text                        # Milano's total trade
+    assert "oltre 6\u00a0miliardi" in text                   # Milano's total trade
     assert "Monza e della Brianza (+70,1%)" in text           # fastest growth
     assert "nel gruppo delle apparecchiature per le telecomunicazioni a Milano" in text and "segue Lodi" in text
     assert "Varese soprattutto gli aeromobili" in text        # Varese's specialisation
@@ -154,6 +155,23 @@ def test_province_edition_has_no_province_section_but_says_where_it_stands(sampl
 
 
 @needs_sample
+def test_the_contribution_to_italys_change_is_said_in_points_in_both_languages(sample, italian):
+    """+13,0% on a third of Italy: Lombardy adds about 4,5 points to Italy's change; the sample has
+    no other region, so no rank among Italy's regions is claimed."""
+    ind = sample[1]
+    points = points_of(ind.exports.contribution_pp, "it")
+    assert points.startswith("+") and "%" not in points
+    sentence = f"Il contributo della Lombardia alla variazione dell'export hi-tech nazionale " \
+               f"({pct(ind.national_exports.yoy_pct, 'it')}) è di {points} punti percentuali."
+    assert sentence in " ".join(italian.summary) and sentence in " ".join(italian.exports)
+    english = " ".join(write_narrative(ind, "en", TEMPLATES).summary)
+    assert f"Lombardy's contribution to the change in national high-tech exports " \
+           f"({pct(ind.national_exports.yoy_pct, 'en')}) was {points_of(ind.exports.contribution_pp, 'en')} " \
+           f"percentage points." in english
+    assert "regioni e province autonome" not in " ".join(italian.summary) and ind.region_rank is None
+
+
+@needs_sample
 @pytest.mark.parametrize("quarter", ["2013Q1", "2014Q2", "2015Q3", "2016Q4"])
 def test_every_quarter_and_language_renders(sample, quarter):
     dataset = sample[0]
@@ -173,7 +191,7 @@ def small(tmp_path, rows=SMALL_ROWS, services=None, territory="ITC4"):
 def test_small_data_set_in_both_languages(tmp_path):
     ind = small(tmp_path)
     italian = write_narrative(ind, "it", TEMPLATES)
-    assert "in crescita del 25,0%" in italian.summary[0] and "750 euro" in italian.summary[0]
+    assert "in crescita del 25,0%" in italian.summary[0] and "750\u00a0euro" in italian.summary[0]
     assert "crescono del 25,0%" in italian.exports[0]
     assert_renders(italian)
     english = write_narrative(ind, "en", TEMPLATES)
@@ -222,7 +240,7 @@ def test_a_missing_change_prints_nd_and_claims_nothing(tmp_path):
         for text in (narrative.summary[0], narrative.exports[0], narrative.exports[1], narrative.headline):
             assert not CLAIMS[lang].search(text), text
         assert na in narrative.summary[0] and na in narrative.exports[0]
-        assert narrative.headline == ("Export hi-tech a 750 euro" if lang == "it" else "High-tech exports at €750")
+        assert narrative.headline == ("Export hi-tech a 750\u00a0euro" if lang == "it" else "High-tech exports at €750")
         assert_renders(narrative)
 
 
@@ -377,6 +395,9 @@ def test_labels_have_the_same_keys_and_placeholders_in_both_languages():
     italian, english = load("it", "labels.toml"), load("en", "labels.toml")
     assert set(italian) == set(english)
     for key in italian:
+        if isinstance(italian[key], dict):  # a table of names, by code: [product_short]
+            assert set(italian[key]) == set(english[key]), key
+            continue
         assert isinstance(italian[key], str) and isinstance(english[key], str), key
         if key in BRAND_WORDS:
             assert placeholders(italian[key]) | placeholders(english[key]) <= BRAND_WORDS[key], key
@@ -389,12 +410,13 @@ def test_labels_cover_what_the_document_prints():
     required = {
         "title": {"territory_of"}, "page_of": {"page", "pages"}, "edition_number": {"number"},
         "published": {"date"}, "source": set(), "not_available": set(), "cover_subtitle": set(),
+        "source_providers": {"providers"}, "colophon_title": set(), "colophon_released": {"date"},
+        "colophon_data": {"date"}, "colophon_next": {"quarter", "date"}, "colophon_next_about": {"quarter", "date"},
+        "colophon_contact": {"contact"}, "colophon_contact_named": {"name", "contact"},
+        "colophon_licence": {"licence", "url"}, "col_contribution": set(),
         **{f"section_{key}": set() for key in ("contents", "summary", "comment", "exports", "products", "destinations",
                                                "provinces", "services", "methodology", "appendix")},
         **{f"tile_{key}": set() for key in ("exports", "change", "share", "trade", "balance")},
-        **{f"chart_{key}": {"quarter"} for key in ("trend", "products", "destinations", "areas", "provinces",
-                                                    "heatmap", "services")},
-        "chart_destinations": {"quarter", "count"},  # as many countries as the chart has bars
         **{f"col_{key}": set() for key in ("product", "country", "area", "province", "value", "change", "share",
                                            "rank", "exports", "imports", "top_product", "firms", "smes",
                                            "activities")},
@@ -407,14 +429,16 @@ def test_labels_cover_what_the_document_prints():
 
 
 def test_number_words_have_the_same_keys_in_both_languages_and_known_placeholders():
-    fields = {"not_available": set(), "billion": {"n"}, "million": {"n"}, "euro": {"amount"},
+    fields = {"not_available": set(), "not_significant": set(), "billion": {"n"}, "million": {"n"},
+              "thousand": {"n"}, "table_units": set(), "euro": {"amount"},
               "euro_scaled": {"amount"}, "quarter": {"roman", "number", "year"},
               "quarter_short": {"roman", "number", "year"}}
     for lang in ("it", "en"):
         words = load(lang, "numbers.toml")
         assert set(words) == set(fields), lang
         for key, value in words.items():
-            for text in value if isinstance(value, list) else [value]:
+            texts = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+            for text in texts:
                 assert placeholders(text) <= fields[key] and placeholders(text) >= fields[key] - {"roman", "number"}, key
 
 

@@ -123,3 +123,18 @@ def test_sample_covers_what_the_bulletin_needs():
     assert dataset.trade["partner"].nunique() >= 41
     assert dataset.trade["product"].nunique() == 11 and dataset.trade["territory"].nunique() == 14
     assert set(dataset.services["period"]) == set(dataset.quarters)
+
+
+def test_the_tables_and_text_print_the_published_figures_in_their_units(q1_2017):
+    """As printed: the products and partner tables in millions (their largest figure asks for it),
+    the text in the unit each figure's size asks for, negative figures with the minus sign."""
+    from bulletin.text import formatting as fmt
+    products, partners = by_code(q1_2017.products), by_code(q1_2017.destinations)
+    unit = fmt.table_unit([p.value_eur for p in q1_2017.products] + [q1_2017.exports.value_eur])
+    assert fmt.unit_name(unit, "it") == "milioni di euro"
+    assert fmt.in_unit(products["21.2"].value_eur, unit, "it") == "1.050,0"
+    assert fmt.in_unit(partners["US"].value_eur, unit, "it") == "409,0"
+    assert fmt.change(partners["US"].yoy_pct, partners["US"].previous_eur, "it") == "+68,0%"
+    assert fmt.money(q1_2017.exports.value_eur, "it") == "3,1\u00a0miliardi di euro"
+    assert fmt.money(partners["GB"].value_eur, "it") == "171\u00a0milioni di euro"
+    assert fmt.money(q1_2017.balance_eur, "it", unit=False) == "\u22123,2\u00a0miliardi"

@@ -1,7 +1,9 @@
 """Ranked horizontal bars, one or a group of bars a row, each followed by its figures in words.
 
 Grouped bars name their series with direct labels after the first row's bars (`Bars.tags`), and
-the brand's series colours differ in lightness, so the chart never relies on colour alone.
+differ by more than colour: the brand's series colours differ in lightness, and a comparison bar
+(a year earlier) is drawn hollow, its outline in the colour of the bar it is compared with, so the
+chart reads in grey print and for colour-blind readers. Every bar starts at zero.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from bulletin.charts.canvas import SMALL, ChartCanvas, clamp_height, nice_ticks,
 from bulletin.text.formatting import number
 
 BOTTOM, TOP = 24.0, 3.0      # points: the axis and its unit below, nothing above
+OUTLINE = 0.8                # points: the line of a hollow bar
 NAME_GAP = 6.0               # between a row's name and the axis
 PAD, SPACE = 3.0, 3.5        # before the first text after a bar, and between its texts
 
@@ -23,6 +26,7 @@ class Bar:
     value: float                          # in the axis's unit; a negative value draws no bar
     colour: str                           # a brand colour name
     pieces: tuple[tuple[str, str], ...]   # the texts after the bar, each with its colour name
+    hollow: bool = False                  # an outline in `colour` on white: the comparison (a year earlier)
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,9 @@ def draw_bars(c: ChartCanvas, bars: Bars) -> None:
     bar_h = bar_pt / pitch
     for r, b, bar, pieces, widths in placed:
         y = r + (b - (per_row - 1) / 2) * bar_h
-        ax.add_artist(Rectangle((0, y - bar_h * 0.46), max(bar.value, 0.0), bar_h * 0.92,
-                                facecolor=c.colour(bar.colour), linewidth=0, clip_on=False))
+        fill, edge = ("white", c.colour(bar.colour)) if bar.hollow else (c.colour(bar.colour), "none")
+        ax.add_artist(Rectangle((0, y - bar_h * 0.46), max(bar.value, 0.0), bar_h * 0.92, facecolor=fill,
+                                edgecolor=edge, linewidth=OUTLINE if bar.hollow else 0, clip_on=False))
         offset = PAD
         for (text, colour, style), width in zip(pieces, widths):
             ax.text(max(bar.value, 0.0), y, text, ha="left", va="center_baseline", color=c.colour(colour),

@@ -44,7 +44,11 @@ WIDTH_MM = 170.0          # the text frame of an A4 page with 20 mm margins
 MIN_HEIGHT_MM, MAX_HEIGHT_MM = 60.0, 120.0
 FONT_SIZE = 8.0           # panel titles
 SMALL = 7.5               # everything else: the smallest size printed
-SERIES_COLOURS = ("primary", "secondary", "accent")  # must stay apart in grey: see tests
+SERIES_COLOURS = ("primary", "accent")  # exports, imports, in every chart: must stay apart in grey (see tests)
+INK_COLOURS = ("primary", "accent", "text", "muted", "positive", "negative")
+"""Every colour a chart draws a figure, bar, line or word with: each 3:1 against white, at most
+four of them not grey in one chart. ("rule" draws only grid lines; the brand's light "secondary"
+fails 3:1 and draws nothing: a year earlier is a hollow bar instead.)"""
 
 # Nothing in the file depends on when or with which matplotlib it was drawn.
 PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}

@@ -1,13 +1,16 @@
-"""Lines over quarters: exports and imports, one panel per territory, each panel on its own scale.
+"""Lines over quarters: exports and imports, one panel per territory, each panel on its own scale
+but all in one unit, each series in the same colour, line and marker in every panel.
 
 The two series differ in line style and marker as well as colour, and the legend draws both, so
-the chart reads in grey print and for colour-blind readers.
+the chart reads in grey print and for colour-blind readers. A panel's axis starts where its
+figures do, not at zero, to show their movement: a break drawn across the axis at its foot says so.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from bulletin.charts.canvas import FONT_SIZE, MM, SMALL, ChartCanvas, nice_ticks, tick_decimals
@@ -17,18 +20,19 @@ HEIGHT_MM = 70.0
 HEADER, BOTTOM, GAP = 28.0, 24.0, 16.0   # points: title and legend above, quarters and years below
 LINE_STYLES = ("-", (0, (3.5, 1.8)))     # exports solid, imports dashed
 MARKERS = ("o", "s")
+COLOURS = ("primary", "accent")          # exports, imports: as in every chart
+BREAK = (3.5, 1.8, 1.6)                  # points: the axis break's half width, half height and gap
+BREAK_ABOVE = 9.0                        # points from the foot of the axis to the break's middle
 
 
 @dataclass(frozen=True)
 class LinePanel:
-    """One territory's two series, in `unit`, one value a quarter (those of `Lines.quarters`)."""
+    """One territory's two series, in the chart's unit, one value a quarter (those of `Lines.quarters`)."""
 
     title: str                      # the territory, in bold
-    unit: str                       # printed after the title: "miliardi di euro"
     exports: tuple[float, ...]
     imports: tuple[float, ...]
     last_labels: tuple[str, str]    # the last exports and imports as printed at the lines' ends
-    exports_colour: str             # a brand colour name; imports are always "accent"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Lines:
     quarters: tuple[str, ...]       # "2017Q1", oldest first; a quarter missing from them leaves a gap
     panels: tuple[LinePanel, ...]
     legend: tuple[str, str]         # the names of the two series: exports, imports
+    unit: str                       # of every panel, printed after each panel's title: "miliardi di euro"
 
 
 def draw_lines(c: ChartCanvas, lines: Lines) -> None:
@@ -59,7 +64,7 @@ def draw_lines(c: ChartCanvas, lines: Lines) -> None:
     for panel, (ticks, tick_labels, left, right) in zip(lines.panels, scales):
         x += left
         ax = c.axes(x, BOTTOM, axes_width, axes_height)
-        colours = [c.colour(panel.exports_colour), c.colour("accent")]
+        colours = [c.colour(name) for name in COLOURS]
         series = (panel.exports, panel.imports)
         for values, colour, line, marker in zip(series, colours, LINE_STYLES, MARKERS):
             ax.plot(*_with_gaps(xs, values), color=colour, linestyle=line, linewidth=1.4,
@@ -69,6 +74,8 @@ def draw_lines(c: ChartCanvas, lines: Lines) -> None:
         ax.set_yticks(ticks, tick_labels)
         ax.set_xticks([])
         ax.grid(axis="y")
+        if ticks[0] > 0:
+            _axis_break(c, fig, x, BOTTOM)
         # Quarters under the axis, each year once below its quarters, a thin rule between years.
         below = blended_transform_factory(ax.transData, ax.transAxes)
         years: dict[str, list[int]] = {}
@@ -90,7 +97,7 @@ def draw_lines(c: ChartCanvas, lines: Lines) -> None:
         c.labels += list(panel.last_labels) + tick_labels
         # Header: territory in bold and the unit; below it a legend drawn by hand (line, marker, name).
         c.text(x, top + HEADER - 9.0, panel.title, size=FONT_SIZE, weight="bold", va="baseline")
-        c.text(x + c.width_of(panel.title, FONT_SIZE, "bold") + 5.0, top + HEADER - 9.0, panel.unit,
+        c.text(x + c.width_of(panel.title, FONT_SIZE, "bold") + 5.0, top + HEADER - 9.0, lines.unit,
                colour="muted", va="baseline")
         lx, ly = x, top + 8.5
         for name, colour, line, marker in zip(lines.legend, colours, LINE_STYLES, MARKERS):
@@ -101,6 +108,18 @@ def draw_lines(c: ChartCanvas, lines: Lines) -> None:
             c.text(lx + 24.0, ly, name, va="center_baseline")
             lx += 24.0 + c.width_of(name) + 14.0
         x += axes_width + right + GAP
+
+
+def _axis_break(c: ChartCanvas, fig, x: float, y: float) -> None:
+    """Two short slanted strokes across the axis just above its foot (x, y), the axis cut between
+    them: the axis does not start at zero."""
+    half_w, half_h, gap = BREAK
+    middle = y + BREAK_ABOVE
+    for dy in (-gap / 2, gap / 2):
+        fig.add_artist(Line2D([x - half_w, x + half_w], [middle + dy - half_h, middle + dy + half_h],
+                              transform=c.points, color=c.colour("muted"), linewidth=0.6))
+    fig.add_artist(Rectangle((x - 1.0, middle - gap / 2 + 0.4), 2.0, gap - 0.8, transform=c.points,
+                             facecolor="white", linewidth=0))
 
 
 def _quarter_index(quarter: str) -> int:

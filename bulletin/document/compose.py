@@ -5,11 +5,16 @@ footers are PDF forms, referenced where they are printed and filled in when the 
 known (`pages`). Charts are placed the same way, as empty forms of the chart's size that `pdfa`
 fills with the chart's own PDF page: reportlab never draws the charts, and laying out needs only
 their sizes. Which sections are printed, and in what order, is `sections.SECTIONS`.
+
+The sections are built twice: the first time only numbers the tables and figures in the order
+they are printed, so that a text can cite a table that comes after it (`numbering`). The text
+is printed as typeset (`text.typography`): typographic apostrophes and quotes, while the
+metadata and the published data keep the characters as written.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from bulletin.document.context import SectionContext
@@ -18,7 +23,10 @@ from bulletin.document.model import DocumentInfo, DocumentInputs
 from bulletin.document.pages import BulletinDocument
 from bulletin.document.sections import section_flowables
 from bulletin.document.styles import Styles, register_fonts
+from bulletin.templates import Texts
 from bulletin.text import formatting as fmt
+from bulletin.text.markup import Block
+from bulletin.text.typography import typographic
 
 PDF_LANGUAGES = {"it": "it-IT", "en": "en-GB"}
 
@@ -29,10 +37,12 @@ def compose_pdf(inputs: DocumentInputs, path: Path, built_at: dt.datetime) -> Do
     `built_at` is not printed: the cover gives the publication date, and `pdfa` dates the file
     (reportlab's own dates are fixed, `invariant`, so that equal inputs give equal bytes).
     """
-    ctx = SectionContext(inputs, Styles(inputs.brand, register_fonts(inputs.brand)))
-    body = section_flowables(ctx)
     info = document_info(inputs)
-    document = BulletinDocument(path, inputs, ctx.styles, info)
+    printed = typeset(inputs)
+    ctx = SectionContext(printed, Styles(inputs.brand, register_fonts(inputs.brand)))
+    section_flowables(ctx)  # numbers the tables and figures in print order
+    body = section_flowables(ctx)
+    document = BulletinDocument(path, printed, ctx.styles, info)
     document.build(cover(ctx) + contents(ctx, body) + body)
     return replace(info, pages=document.page)
 
@@ -47,3 +57,31 @@ def document_info(inputs: DocumentInputs) -> DocumentInfo:
                         keywords=[labels.fill("keyword_hitech"), place, inputs.edition.quarter,
                                   labels.fill("keyword_source")],
                         language=PDF_LANGUAGES[lang], pages=0)
+
+
+class PrintedTexts(Texts):
+    """An edition's labels as printed: typographic apostrophes and quotes in what they give."""
+
+    def __init__(self, texts: Texts):  # the same strings, not read again
+        self.name, self.strings = texts.name, texts.strings
+
+    def get(self, key: str) -> str:
+        return typographic(super().get(key))
+
+    def fill(self, key: str, **values) -> str:
+        return typographic(super().fill(key, **values))
+
+
+def typeset(inputs: DocumentInputs) -> DocumentInputs:
+    """The inputs whose text the document prints, typeset: labels, narrative, notes, methodology.
+    Names from the data are typeset where tables set them (`flowables.data_table`)."""
+    def blocks(items: list[Block] | None) -> list[Block] | None:
+        return None if items is None else [replace(b, markup=typographic(b.markup)) for b in items]
+
+    def text(value):
+        return typographic(value) if isinstance(value, str) else [typographic(v) for v in value]
+
+    narrative = replace(inputs.narrative, **{f.name: text(getattr(inputs.narrative, f.name))
+                                              for f in fields(inputs.narrative)})
+    return replace(inputs, labels=PrintedTexts(inputs.labels), narrative=narrative, notes=blocks(inputs.notes),
+                   services_text=blocks(inputs.services_text), methodology=blocks(inputs.methodology))

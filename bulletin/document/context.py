@@ -10,16 +10,19 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
-from bulletin.document.flowables import ChartForm
+from bulletin.document.flowables import ChartForm, Gap, SourceLine, TableText, data_table
 from bulletin.document.model import DocumentInputs
+from bulletin.document.numbering import Numbering
 from bulletin.document.styles import Styles
 from bulletin.indicators.compute import Indicators
 from bulletin.templates import Texts
 from bulletin.text import formatting as fmt
+from bulletin.text.citations import resolve
 from bulletin.text.markup import Block
 from bulletin.text.narrative import Narrative
+from bulletin.text.typography import typographic
 
 
 class SectionContext:
@@ -32,6 +35,7 @@ class SectionContext:
         self.lang: str = inputs.edition.lang
         self.indicators: Indicators = inputs.indicators
         self.narrative: Narrative = inputs.narrative
+        self.numbering = Numbering()
 
     def label(self, key: str, **values) -> str:
         """The label `key` as plain text, for table headers and tiles (escaped where they are set)."""
@@ -46,8 +50,20 @@ class SectionContext:
         return fmt.quarter_label(self.indicators.quarter, self.lang, short=short)
 
     def paragraphs(self, texts: list[str], style: ParagraphStyle | None = None) -> list[Flowable]:
-        """Paragraphs of the narrative, which is markup already."""
-        return [Paragraph(text, style or self.styles.body) for text in texts]
+        """Paragraphs of the narrative, which is markup already, with its tables and figures cited."""
+        return [Paragraph(self.cite(text), style or self.styles.body) for text in texts]
+
+    def cite(self, text: str) -> str:
+        """`text` with "{table:products}" as "(Tavola 2)", or without it if the edition has no such table."""
+        def citation(kind: str, name: str) -> str | None:
+            number = self.numbering.known(kind, name)
+            return None if number is None else self.markup(f"cite_{kind}", number=number)
+        return resolve(text, citation)
+
+    def caption(self, kind: str, name: str, title: str, continued: bool = False) -> str:
+        """"Tavola 2 – <title>" (markup), numbered in print order; `continued` adds "(segue)"."""
+        key = f"caption_{kind}_continued" if continued else f"caption_{kind}"
+        return self.labels.fill(key, escape=escape, number=self.numbering.number(kind, name), markup={"title": title})
 
     def blocks(self, blocks: list[Block], compact: bool = False) -> list[Flowable]:
         """Markdown blocks (notes, services, methodology); `compact` sets them small, as notes."""
@@ -69,22 +85,29 @@ class SectionContext:
                 number = 0
         return flowables
 
-    def chart(self, name: str, **values) -> list[Flowable]:
-        """The chart with its caption (`chart_<name>`, filled with the quarter and `values`) and
-        source, kept on one page; nothing if the edition has no such chart."""
+    def chart(self, name: str, source: str | None = None) -> list[Flowable]:
+        """The chart under its numbered title (the finding) and subtitle (what, where, unit, when),
+        both written by the charts stage, with its source (markup; default the label `source`),
+        kept on one page; nothing if the edition has no such chart."""
         chart = self.inputs.charts.get(name)
         if chart is None:
             return []
-        caption = Paragraph(self.markup(f"chart_{name}", quarter=self.quarter(), **values), self.styles.caption)
-        source = Paragraph(self.markup("source"), self.styles.small)
-        return [KeepTogether([caption, ChartForm(chart), Spacer(1, 1.5 * mm), source]), Spacer(1, 4 * mm)]
+        caption = Paragraph(self.caption("figure", name, typographic(escape(chart.title))), self.styles.caption)
+        subtitle = Paragraph(typographic(escape(chart.subtitle)), self.styles.small)
+        source = SourceLine(source or self.markup("source"), self.styles.small)
+        return [KeepTogether([caption, subtitle, Spacer(1, 1.5 * mm), ChartForm(chart), Spacer(1, 1.5 * mm), source]),
+                Spacer(1, 4 * mm)]
 
-    def table(self, caption_key: str, table: Table) -> list[Flowable]:
-        """The table with its caption (`caption_key`, filled with the quarter) and source; a table
-        does not start at the foot of a page."""
-        caption = Paragraph(self.markup(caption_key, quarter=self.quarter()), self.styles.caption)
-        return [CondPageBreak(40 * mm), caption, table, Spacer(1, 2 * mm),
-                Paragraph(self.markup("source"), self.styles.small), Spacer(1, 4 * mm)]
+    def table(self, name: str, caption_key: str, table: TableText, source: str | None = None,
+              **values) -> list[Flowable]:
+        """The table `name` with its numbered caption (`caption_key`, filled with the quarter and
+        `values`, its unit) and source (markup; default the label `source`); a table does not
+        start at the foot of a page."""
+        title = self.markup(caption_key, quarter=self.quarter(), **values)
+        flowable = data_table(self.styles, self.caption("table", name, title),
+                              self.caption("table", name, title, continued=True), table)
+        return [CondPageBreak(40 * mm), flowable, Spacer(1, 2 * mm),
+                SourceLine(source or self.markup("source"), self.styles.small), Gap(4 * mm)]
 
     def key_figures(self) -> list[tuple[str, str, str]]:
         """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""

@@ -1,7 +1,8 @@
-"""The two pages before the sections: the cover and the contents.
+"""The edition's own pages and blocks around the sections: the cover, the contents and the colophon.
 
-They are not sections: the cover has its own page template and no heading, and the contents
-lists the sections that are printed, so it is made from their flowables once they are built.
+They are not sections: the cover has its own page template and no heading, the contents lists
+the sections that are printed, so it is made from their flowables once they are built, and the
+colophon closes the last page, after whichever section ends the edition.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer, Table
+from reportlab.platypus.flowables import HRFlowable
 from reportlab.platypus import TableStyle
 from svglib.svglib import svg2rlg
 
@@ -70,6 +72,27 @@ def contents(ctx: SectionContext, body: list[Flowable]) -> list[Flowable]:
         ("LINEBELOW", (0, 0), (-1, -1), 0.4, s.colours["rule"]),
     ]))
     return [Paragraph(ctx.markup("contents"), s.h1), Spacer(1, 4 * mm), table]
+
+
+def colophon(ctx: SectionContext) -> list[Flowable]:
+    """At the foot of the last page: the release date, when the data were acquired, the next
+    release (`bulletin.release`), whom to ask and the terms of reuse (`brand.toml`)."""
+    s, edition, brand, lang = ctx.styles, ctx.inputs.edition, ctx.inputs.brand, ctx.lang
+    lines = [ctx.markup("colophon_released", date=_date_label(edition.published, lang))]
+    dates = edition.release
+    if dates is not None:
+        lines.append(ctx.markup("colophon_data", date=_date_label(dates.data_acquired, lang)))
+        lines.append(ctx.markup("colophon_next" if dates.next_release_planned else "colophon_next_about",
+                                quarter=fmt.quarter_label(dates.next_quarter, lang),
+                                date=_date_label(dates.next_release, lang)))
+    if brand.contact and brand.contact_name:
+        lines.append(ctx.markup("colophon_contact_named", name=brand.contact_name, contact=brand.contact))
+    elif brand.contact or brand.contact_name:
+        lines.append(ctx.markup("colophon_contact", contact=brand.contact or brand.contact_name))
+    lines.append(ctx.markup("colophon_licence", licence=brand.licence, url=brand.licence_url))
+    rule = HRFlowable(width="100%", thickness=0.5, color=s.colours["rule"], spaceBefore=0, spaceAfter=2 * mm)
+    return [Spacer(1, 8 * mm), KeepTogether([rule, Paragraph(ctx.markup("colophon_title"), s.caption)]
+                                            + [Paragraph(line, s.small) for line in lines])]
 
 
 def _date_label(day: dt.date, lang: str) -> str:

@@ -7,16 +7,20 @@ lay out, never the content.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import xObjectName
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from bulletin.charts import Chart
 from bulletin.document.styles import FRAME_WIDTH, Styles
+from bulletin.errors import ConfigError
+from bulletin.text.typography import typographic
 
 PAGE_TOTAL_FORM = "page-total"
 
@@ -44,6 +48,21 @@ class SectionTitle(Paragraph):
         self.outline_key = key
         self.outline_level = level
         self.outline_text = plain or text
+
+
+class Gap(Spacer):
+    """Room after a chart or a table, dropped at the foot of a page rather than carried over to
+    the next (where it would make a page of its own before a section's page break)."""
+
+    def __init__(self, height: float):
+        super().__init__(1, height)
+
+    def split(self, available_width, available_height):
+        return [Spacer(1, 0)]
+
+
+class SourceLine(Paragraph):
+    """"Fonte: ..." under a chart or a table: a chart and its table of one source name it once."""
 
 
 class ChartForm(Flowable):
@@ -84,35 +103,119 @@ class FormNumber(Flowable):
         self.canv.restoreState()
 
 
-def data_table(styles: Styles, header: list[str], rows: list[list[str]], widths: list[float],
-               numeric_from: int = 1) -> Table:
-    """A house-style table: coloured header repeated on every page, striped rows, numbers right.
+@dataclass(frozen=True)
+class TableText:
+    """A table as printed, before it is set: plain-text cells (escaped when set), figures formatted."""
 
-    Names are paragraphs (they may wrap, and carry markup); numbers are plain strings set in the
-    cell's font, which reportlab draws without parsing: an appendix holds a thousand of them.
-    `widths` are fractions of the frame's width.
+    header: list[str]
+    rows: list[list[str]]
+    text_columns: tuple[int, ...] = (0,)
+    """The columns that hold names (left-aligned, wrapped at spaces); the others hold figures."""
+    total_rows: int = 0
+    """The last rows are totals, set in bold under a rule."""
+
+
+class HouseTable(Table):
+    """A table whose first row is its caption: repeated with the header on every page it runs
+    over, there with `continued`, the caption saying "(segue)"."""
+
+    continued: Flowable | None = None
+
+    def split(self, available_width, available_height):
+        parts = super().split(available_width, available_height)
+        for part in parts[1:]:  # reportlab builds the parts as this class, with the caption row first
+            part.continued = self.continued
+            if self.continued is not None:
+                part._cellvalues[0] = [self.continued] + list(part._cellvalues[0][1:])
+        return parts
+
+
+CELL_PADDING = 4.0     # points left and right of a cell's text
+MIN_FIGURE_WIDTH = 9 * mm
+LONGEST_NAME_WORD = 40 * mm  # a longer word in a name (not a word: a string from the data) is broken
+
+
+def data_table(styles: Styles, caption: str, continued: str, table: TableText) -> HouseTable:
+    """A house-style table under its caption (markup): header repeated on every page, the caption
+    too ("(segue)" after the first), striped rows, figures right, totals in bold.
+
+    Every column is at least as wide as the longest word of its header and of its names and the
+    widest figure, so no word is ever broken (`column_widths`). Names are paragraphs (they wrap at
+    spaces); figures are plain strings set in the cell's font, which reportlab draws without
+    parsing: an appendix holds hundreds of them.
     """
-    def cell(text: str, index: int, style_left, style_right):
-        return Paragraph(text, style_right if index >= numeric_from else style_left)
+    first_total = len(table.rows) - table.total_rows + 2  # the caption and header rows come first
 
-    body = [[cell(escape(h), i, styles.head, styles.head_right) for i, h in enumerate(header)]]
-    body += [[value if i >= numeric_from else cell(value, i, styles.cell, styles.cell_right)
-              for i, value in enumerate(row)] for row in rows]
+    def name(text: str, row: int) -> Paragraph:
+        return Paragraph(typographic(escape(text)), styles.cell_bold if row >= first_total else styles.cell)
+
+    body: list[list] = [[Paragraph(caption, styles.caption)] + [""] * (len(table.header) - 1)]
+    body.append([Paragraph(typographic(escape(h)), styles.head if i in table.text_columns else styles.head_right)
+                 for i, h in enumerate(table.header)])
+    body += [[name(value, r) if i in table.text_columns else value for i, value in enumerate(row)]
+             for r, row in enumerate(table.rows, start=2)]
     c = styles.colours
-    table = Table(body, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
-    number_cells = (numeric_from, 1), (-1, -1)
+    result = HouseTable(body, colWidths=column_widths(styles, table), repeatRows=2, hAlign="LEFT")
+    result.continued = Paragraph(continued, styles.caption)
     commands = [
+        ("SPAN", (0, 0), (-1, 0)), ("LEFTPADDING", (0, 0), (0, 0), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 4),
         ("FONTNAME", (0, 0), (-1, -1), styles.regular),
-        ("FONTSIZE", *number_cells, styles.cell.fontSize), ("LEADING", *number_cells, styles.cell.leading),
-        ("TEXTCOLOR", *number_cells, styles.cell.textColor), ("ALIGN", *number_cells, "RIGHT"),
-        ("BACKGROUND", (0, 0), (-1, 0), c["primary"]),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("FONTSIZE", (0, 2), (-1, -1), styles.cell.fontSize), ("LEADING", (0, 2), (-1, -1), styles.cell.leading),
+        ("TEXTCOLOR", (0, 2), (-1, -1), styles.cell.textColor), ("ALIGN", (0, 2), (-1, -1), "RIGHT"),
+        ("BACKGROUND", (0, 1), (-1, 1), c["primary"]),
+        ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),  # a figure beside a name of two lines: on the last
+        ("LEFTPADDING", (0, 1), (-1, -1), CELL_PADDING), ("RIGHTPADDING", (0, 1), (-1, -1), CELL_PADDING),
+        ("TOPPADDING", (0, 1), (-1, -1), 1.6), ("BOTTOMPADDING", (0, 1), (-1, -1), 1.6),
         ("LINEBELOW", (0, -1), (-1, -1), 0.6, c["primary"]),
     ]
-    commands += [("BACKGROUND", (0, r), (-1, r), c["tint"]) for r in range(2, len(body), 2)]
-    table.setStyle(TableStyle(commands))
-    return table
+    commands += [("BACKGROUND", (0, r), (-1, r), c["tint"]) for r in range(3, first_total, 2)]
+    if table.total_rows:
+        commands += [("LINEABOVE", (0, first_total), (-1, first_total), 0.6, c["primary"]),
+                     ("FONTNAME", (0, first_total), (-1, -1), styles.bold)]
+    result.setStyle(TableStyle(commands))
+    return result
+
+
+def column_widths(styles: Styles, table: TableText) -> list[float]:
+    """Widths that break no word: each column takes at least its longest header word, its longest
+    name word and its widest figure; the room left goes to the names, up to what they need on one
+    line (first to those that need least, so that fewest wrap), then to the figures alike, so that
+    the table fills the frame."""
+    def width(text: str, font: str, size: float) -> float:
+        return pdfmetrics.stringWidth(text, font, size)
+
+    def words(text: str) -> list[str]:
+        return text.split() or [""]
+
+    head, cell = styles.head, styles.cell
+    first_total = len(table.rows) - table.total_rows
+    fonts = [styles.regular] * first_total + [styles.bold] * table.total_rows  # totals are bold
+    least, most = [], []
+    for i, header in enumerate(table.header):
+        column = [(row[i], font) for row, font in zip(table.rows, fonts)]
+        header_word = max(width(w, head.fontName, head.fontSize) for w in words(header))
+        if i in table.text_columns:
+            longest_word = min(LONGEST_NAME_WORD, max((width(w, font, cell.fontSize)
+                                                       for v, font in column for w in words(v)), default=0.0))
+            whole = max((width(v, font, cell.fontSize) for v, font in column), default=0.0)
+            least.append(max(header_word, longest_word) + 2 * CELL_PADDING)
+            most.append(max(least[-1], whole + 2 * CELL_PADDING))
+        else:
+            widest = max((width(v, font, cell.fontSize) for v, font in column), default=0.0)
+            least.append(max(header_word + 2 * CELL_PADDING, widest + 2 * CELL_PADDING, MIN_FIGURE_WIDTH))
+            most.append(least[-1])
+    spare = FRAME_WIDTH - sum(least)
+    if spare < 0:
+        raise ConfigError(f"template labels.toml: the table headed {' | '.join(table.header)} needs "
+                          f"{sum(least) / mm:.0f} mm, the page has {FRAME_WIDTH / mm:.0f}: shorten its headers")
+    widths = least[:]
+    for i in sorted(range(len(widths)), key=lambda i: most[i] - least[i]):  # the fewest lines wrapped
+        extra = min(most[i] - least[i], spare)
+        widths[i], spare = widths[i] + extra, spare - extra
+    figures = [i for i in range(len(widths)) if i not in table.text_columns and table.header[i].strip()]
+    widened = figures or range(len(widths))
+    left = (FRAME_WIDTH - sum(widths)) / len(widened)
+    return [w + (left if i in widened else 0.0) for i, w in enumerate(widths)]
 
 
 def tiles(styles: Styles, items: list[tuple[str, str, str]], columns: int) -> Table:
@@ -123,8 +226,8 @@ def tiles(styles: Styles, items: list[tuple[str, str, str]], columns: int) -> Ta
     s = styles
     value_style = ParagraphStyle("tile_value_n", parent=s.tile_value, fontSize=15 if columns < 5 else 12.5,
                                  leading=18 if columns < 5 else 15)
-    cells = [[Paragraph(escape(value), value_style), Paragraph(escape(label), s.tile_label),
-              Paragraph(escape(note), s.tile_label)] for value, label, note in items]
+    cells = [[Paragraph(typographic(escape(text)), style) for text, style in
+              ((value, value_style), (label, s.tile_label), (note, s.tile_label))] for value, label, note in items]
     width = FRAME_WIDTH / columns
     table = Table([cells], colWidths=[width] * len(cells), hAlign="LEFT")
     c = s.colours

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bulletin.brand import Brand
 from bulletin.charts import Chart
 from bulletin.indicators.compute import Indicators
+from bulletin.release import ReleaseDates
 from bulletin.templates import Texts
 from bulletin.text.markup import Block
 from bulletin.text.narrative import Narrative
@@ -26,6 +27,8 @@ class Masthead:
     number: int
     published: dt.date
     revision: int = 1
+    release: ReleaseDates | None = None
+    """The colophon's dates (release, data acquired, next release); None prints no dates there."""
 
 
 @dataclass(frozen=True)

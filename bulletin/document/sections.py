@@ -13,18 +13,14 @@ from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
-from bulletin.charts import TOP_PARTNERS
+from bulletin.document import printed_tables
 from bulletin.document.context import SectionContext
-from bulletin.document.flowables import SectionTitle, data_table, tiles
-from bulletin.indicators.compute import RankedItem
-from bulletin.text import formatting as fmt
+from bulletin.document.cover import colophon
+from bulletin.document.flowables import Gap, SectionTitle, SourceLine, tiles
 
 Section = Callable[[SectionContext], list[Flowable]]
-
-RANKED_WIDTHS = [0.08, 0.42, 0.13, 0.13, 0.12, 0.12]
-PROVINCE_WIDTHS = [0.25, 0.12, 0.1, 0.07, 0.12, 0.1, 0.07, 0.17]
 
 
 def summary(ctx: SectionContext) -> list[Flowable]:
@@ -38,58 +34,50 @@ def comment(ctx: SectionContext) -> list[Flowable]:
 
 
 def exports(ctx: SectionContext) -> list[Flowable]:
-    ind, lang, label = ctx.indicators, ctx.lang, ctx.label
-    header = [label("col_flow"), ctx.quarter(), fmt.quarter_label(ind.previous_year_quarter, lang),
-              label("col_change"), label("col_ytd", year=ind.quarter[:4]),
-              label("col_ytd", year=ind.previous_year_quarter[:4]), label("col_change")]
-    rows = []
-    for key, flow in (("exports", ind.exports), ("imports", ind.imports)):
-        rows.append([escape(label(f"row_{key}")), fmt.millions(flow.value_eur, lang),
-                     _millions_or_na(flow.previous_eur, lang), fmt.pct(flow.yoy_pct, lang),
-                     fmt.millions(flow.ytd_value_eur, lang), _millions_or_na(flow.ytd_previous_eur, lang),
-                     fmt.pct(flow.ytd_yoy_pct, lang)])
-    rows.append([escape(label("row_trade")), fmt.millions(ind.trade_eur, lang),
-                 _millions_or_na(ind.trade_previous_eur, lang), fmt.pct(ind.trade_yoy_pct, lang), "", "", ""])
-    rows.append([escape(label("row_balance")), fmt.millions(ind.balance_eur, lang), "", "", "", "", ""])
-    rows.append([escape(label("row_national_exports")), fmt.millions(ind.national_exports.value_eur, lang),
-                 _millions_or_na(ind.national_exports.previous_eur, lang), fmt.pct(ind.national_exports.yoy_pct, lang),
-                 "", "", ""])
-    table = data_table(ctx.styles, header, rows, [0.25, 0.125, 0.125, 0.1, 0.15, 0.15, 0.1])
-    return ctx.paragraphs(ctx.narrative.exports) + ctx.chart("trend") + ctx.table("table_flows", table)
+    table, unit = printed_tables.flows_table(ctx)
+    return ctx.paragraphs(ctx.narrative.exports) + together(ctx.chart("trend"),
+                                                           ctx.table("flows", "table_flows", table, unit=unit))
 
 
 def products(ctx: SectionContext) -> list[Flowable]:
-    table = _ranked_table(ctx, "col_product", ctx.indicators.products)
-    return ctx.paragraphs(ctx.narrative.products) + ctx.chart("products") + ctx.table("table_products", table)
+    ind = ctx.indicators
+    table, unit = printed_tables.ranked_table(ctx, "col_product", ind.products, ind.exports)
+    return ctx.paragraphs(ctx.narrative.products) + together(ctx.chart("products"),
+                                                            ctx.table("products", "table_products", table, unit=unit))
 
 
 def destinations(ctx: SectionContext) -> list[Flowable]:
-    table = _ranked_table(ctx, "col_area", ctx.indicators.areas)
-    return (ctx.paragraphs(ctx.narrative.destinations)
-            + ctx.chart("destinations", count=len(ctx.indicators.destinations[:TOP_PARTNERS])) + ctx.chart("areas")
-            + ctx.table("table_areas", table))
+    """The first partners and the areas; every partner is in the appendix."""
+    ind = ctx.indicators
+    table, unit = printed_tables.ranked_table(ctx, "col_area", ind.areas, ind.exports)
+    return (ctx.paragraphs(ctx.narrative.destinations) + ctx.chart("destinations")
+            + together(ctx.chart("areas"), ctx.table("areas", "table_areas", table, unit=unit)))
 
 
 def provinces(ctx: SectionContext) -> list[Flowable]:
-    """The region's provinces; a province's own edition has none."""
-    if not ctx.indicators.provinces:
+    """The region's provinces; none in a province's edition, nor in a region of fewer than three
+    (`Indicators.compares_provinces`), whose exports section names them."""
+    if not ctx.indicators.compares_provinces:
         return []
-    return (ctx.paragraphs(ctx.narrative.provinces) + ctx.chart("provinces") + ctx.chart("heatmap")
-            + ctx.table("table_provinces", _provinces_table(ctx)))
+    table, unit = printed_tables.provinces_table(ctx)
+    return (ctx.paragraphs(ctx.narrative.provinces) + ctx.chart("provinces")
+            + together(ctx.chart("heatmap"), ctx.table("provinces", "table_provinces", table, unit=unit)))
 
 
 def services(ctx: SectionContext) -> list[Flowable]:
-    """What the services are (a template), then what they did in the quarter (the figures)."""
-    lang, label = ctx.lang, ctx.label
+    """What the services are (a template), then what they did in the quarter (the figures), with
+    the agencies as their source; only in the editions of the territories they serve
+    (`[services] territories`)."""
+    if not ctx.indicators.reports_services:
+        return []
     flowables = ctx.blocks(ctx.inputs.services_text)
     flowables += [Paragraph(ctx.markup("services_activity"), ctx.styles.h2)] + ctx.paragraphs(ctx.narrative.services)
     if ctx.indicators.services:
-        header = [label("col_provider"), label("col_service"), label("col_firms"), label("col_smes"),
-                  label("col_activities"), label("col_firms_change")]
-        rows = [[escape(x.provider), escape(x.service), fmt.number(x.firms, lang), fmt.number(x.smes, lang),
-                 fmt.number(x.activities, lang), fmt.pct(x.firms_yoy_pct, lang)] for x in ctx.indicators.services]
-        table = data_table(ctx.styles, header, rows, [0.16, 0.38, 0.11, 0.11, 0.11, 0.13], numeric_from=2)
-        flowables += ctx.table("table_services", table) + ctx.chart("services")
+        providers = list(dict.fromkeys(item.provider for item in ctx.indicators.services))
+        source = ctx.markup("source_providers", providers=", ".join(providers))
+        flowables += together(ctx.table("services", "table_services", printed_tables.services_table(ctx),
+                                        source=source),
+                              ctx.chart("services", source=source))
     return flowables
 
 
@@ -98,14 +86,17 @@ def methodology(ctx: SectionContext) -> list[Flowable]:
 
 
 def appendix(ctx: SectionContext) -> list[Flowable]:
-    """Every product, every partner with trade, every province: the full tables behind the sections."""
+    """The partners, which the sections show only as a chart of the first: the first
+    `TOP_PARTNERS_LISTED`, the others summed, and the total. Products, areas and provinces are
+    printed in full in their sections, and not again here."""
     ind = ctx.indicators
     partners = [d for d in ind.destinations if d.value_eur > 0 or d.previous_eur > 0]
-    flowables = (ctx.table("appendix_products", _ranked_table(ctx, "col_product", ind.products))
-                 + ctx.table("appendix_partners", _ranked_table(ctx, "col_partner", partners)))
-    if ind.provinces:
-        flowables += ctx.table("appendix_provinces", _provinces_table(ctx))
-    return flowables
+    if not partners:
+        return []
+    table, unit = printed_tables.ranked_table(ctx, "col_partner", partners, ind.exports,
+                                              top=printed_tables.TOP_PARTNERS_LISTED)
+    return ctx.table("partners", "appendix_partners", table, unit=unit, count=min(len(partners),
+                                                                                   printed_tables.TOP_PARTNERS_LISTED))
 
 
 SECTIONS: dict[str, Section] = {
@@ -123,39 +114,33 @@ SECTIONS: dict[str, Section] = {
 
 
 def section_flowables(ctx: SectionContext) -> list[Flowable]:
-    """Every registered section that has something to say, each on a new page under its heading."""
+    """Every registered section that has something to say, under its heading: each on a new page
+    but the first, which shares its page with the contents (a page of eight lines alone is white);
+    the colophon closes the last."""
     flowables: list[Flowable] = []
     for key, build in SECTIONS.items():
         content = build(ctx)
         if content:
             heading = ctx.label(f"section_{key}")
-            flowables += [PageBreak(), SectionTitle(escape(heading), ctx.styles.h1, key, plain=heading)] + content
-    return flowables
+            flowables += ([PageBreak()] if flowables else [Spacer(1, 8 * mm)])
+            flowables += [SectionTitle(escape(heading), ctx.styles.h1, key, plain=heading)] + content
+    return flowables + colophon(ctx) if flowables else flowables
 
 
-def _ranked_table(ctx: SectionContext, name_column: str, items: list[RankedItem]) -> Table:
-    """Rank, name, value this quarter and a year before, change, share: products, partners, areas."""
-    label, ind, lang = ctx.label, ctx.indicators, ctx.lang
-    header = [label("col_rank"), label(name_column),
-              label("col_value_quarter", quarter=ctx.quarter(short=True)),
-              label("col_value_quarter", quarter=fmt.quarter_label(ind.previous_year_quarter, lang, short=True)),
-              label("col_change"), label("col_share")]
-    rows = [[str(item.rank), escape(item.name[lang]), fmt.millions(item.value_eur, lang),
-             fmt.millions(item.previous_eur, lang), fmt.pct(item.yoy_pct, lang), fmt.share(item.share_pct, lang)]
-            for item in items]
-    return data_table(ctx.styles, header, rows, RANKED_WIDTHS, numeric_from=2)
-
-
-def _provinces_table(ctx: SectionContext) -> Table:
-    label, lang = ctx.label, ctx.lang
-    header = [label("col_province"), label("col_exports"), label("col_change"), label("col_rank"),
-              label("col_imports"), label("col_change"), label("col_rank"), label("col_top_product")]
-    rows = [[escape(p.name[lang]), fmt.millions(p.exports_eur, lang), fmt.pct(p.exports_yoy_pct, lang),
-             str(p.export_rank), fmt.millions(p.imports_eur, lang), fmt.pct(p.imports_yoy_pct, lang),
-             str(p.import_rank), p.top_export_product.code if p.top_export_product else "-"]
-            for p in ctx.indicators.provinces]
-    return data_table(ctx.styles, header, rows, PROVINCE_WIDTHS)
-
-
-def _millions_or_na(value: float | None, lang: str) -> str:
-    return fmt.millions(value, lang) if value is not None else fmt.NOT_AVAILABLE[lang]
+def together(*parts: list[Flowable]) -> list[Flowable]:
+    """A chart and its table kept on one page when they fit on one, else parted at the page's
+    end; when both have the same source, it is named once, under the second."""
+    flowables: list[Flowable] = []
+    for flowable in (f for part in parts for f in part):
+        if isinstance(flowable, KeepTogether):  # reportlab measures one inside another as endless
+            flowables += flowable._content
+        elif not isinstance(flowable, CondPageBreak):
+            flowables.append(flowable)
+    sources = [f for f in flowables if isinstance(f, SourceLine)]
+    if len({source.text for source in sources}) == 1:
+        flowables = [f for f in flowables if not isinstance(f, SourceLine) or f is sources[-1]]
+        flowables = [f for i, f in enumerate(flowables)  # of two spaces left together, the first
+                     if not (isinstance(f, Spacer) and i > 0 and isinstance(flowables[i - 1], Spacer))]
+    while flowables and isinstance(flowables[-1], Spacer):  # room after, not to be kept on the page
+        flowables.pop()
+    return [KeepTogether(flowables), Gap(4 * mm)] if flowables else []

@@ -46,13 +46,13 @@ class Styles:
         regular, bold = f"{family}-regular", f"{family}-bold"
         self.regular, self.bold, self.italic = regular, bold, f"{family}-italic"
         base = dict(fontName=regular, textColor=c["text"])
-        self.body = ParagraphStyle("body", fontSize=9.5, leading=13.5, spaceAfter=6, **base)
+        self.body = ParagraphStyle("body", fontSize=9.5, leading=13, spaceAfter=5, **base)
         self.lead = ParagraphStyle("lead", parent=self.body, fontSize=10.5, leading=15)
         self.small = ParagraphStyle("small", fontSize=7.5, leading=9.5, fontName=regular, textColor=c["muted"])
         self.caption = ParagraphStyle("caption", fontName=bold, fontSize=9, leading=12, textColor=c["primary"],
-                                      spaceBefore=8, spaceAfter=3, keepWithNext=1)
+                                      spaceBefore=6, spaceAfter=3, keepWithNext=1)
         self.h1 = ParagraphStyle("h1", fontName=bold, fontSize=19, leading=23, textColor=c["primary"],
-                                 spaceAfter=10, keepWithNext=1)
+                                 spaceAfter=7, keepWithNext=1)
         self.h2 = ParagraphStyle("h2", fontName=bold, fontSize=12, leading=15, textColor=c["primary"],
                                  spaceBefore=8, spaceAfter=4, keepWithNext=1)
         self.bullet = ParagraphStyle("bullet", parent=self.body, leftIndent=12, bulletIndent=2, spaceAfter=3)
@@ -60,12 +60,13 @@ class Styles:
         self.note_bullet = ParagraphStyle("note_bullet", parent=self.note, leftIndent=12, bulletIndent=2, spaceAfter=2)
         self.cell = ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10, textColor=c["text"])
         self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
+        self.cell_bold = ParagraphStyle("cell_bold", parent=self.cell, fontName=bold)
         self.head = ParagraphStyle("head", fontName=bold, fontSize=7.5, leading=9.5, textColor=colors.white)
         self.head_right = ParagraphStyle("head_right", parent=self.head, alignment=TA_RIGHT)
         self.tile_value = ParagraphStyle("tile_value", fontName=bold, fontSize=15, leading=18,
                                          textColor=c["primary"], alignment=TA_LEFT)
         self.tile_label = ParagraphStyle("tile_label", fontName=regular, fontSize=7.5, leading=9.5,
                                          textColor=c["muted"])
-        self.toc = ParagraphStyle("toc", fontName=regular, fontSize=11, leading=14, textColor=c["text"])
+        self.toc = ParagraphStyle("toc", fontName=regular, fontSize=10, leading=12.5, textColor=c["text"])
         for style in [v for v in vars(self).values() if isinstance(v, ParagraphStyle)]:
             style.bulletFontName = regular  # reportlab's default would pull in Helvetica

@@ -13,7 +13,7 @@ from bulletin import reference
 from bulletin.data.quarters import quarter_sort_key, shift_quarter
 from bulletin.data.selection import territory_rows
 from bulletin.indicators.figures import (FlowFigures, Indicators, NationalFigures, ParentFigures, ProvinceFigures,
-                                         RankedItem, ServiceFigures, TopProduct, TrendPoint)
+                                         RankedItem, RegionRank, ServiceFigures, TopProduct, TrendPoint)
 
 TREND_QUARTERS = 12
 SERVICE_COUNTS = ("firms", "smes", "activities")
@@ -45,9 +45,11 @@ def rank_by_value(values: pd.Series) -> pd.Series:
     return pd.Series(range(1, len(order) + 1), index=order).reindex(values.index)
 
 
-def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str,
+def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame | None, quarter: str,
                        territory: str, warnings: list[str] | None = None) -> Indicators:
-    """All figures for one quarter and territory; `trade` and `services` as `data.load_dataset` gives them."""
+    """All figures for one quarter and territory; `trade` and `services` as `data.load_dataset`
+    gives them. `services` None: the edition does not report the agencies' services (they serve
+    some territories only, `config.ServicesConfig`)."""
     previous = shift_quarter(quarter, -4)
     place = reference.TERRITORIES[territory]
     trade = edition_rows(trade, quarter, territory)
@@ -85,8 +87,10 @@ def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame, quarter: str
                       quarter, previous, lambda code: names(reference.AREAS[code])),
         provinces=_provinces(trade, total, quarter, previous, territory),
         region=_parent(total, quarter, territory),
-        services=_services(services, quarter, previous),
-        services_quarter_available=bool((services["period"] == quarter).any()),
+        region_rank=_region_rank(total, quarter, territory),
+        services=_services(services, quarter, previous) if services is not None else [],
+        services_quarter_available=services is not None and bool((services["period"] == quarter).any()),
+        reports_services=services is not None,
         warnings=[w for w in (warnings or []) if quarter in w],
     )
 
@@ -96,7 +100,8 @@ def edition_rows(trade: pd.DataFrame, quarter: str, territory: str) -> pd.DataFr
 
     The territory's, its region's and Italy's in the trend window, which holds every quarter a
     total is taken of (a year before, the year to date and the year before that); the provinces
-    compared (the territory's own, or its region's) in the quarter and a year before. Provinces
+    compared (the territory's own, or its region's) in the quarter and a year before; the other
+    regions in the quarter, for the region's rank in Italy. Provinces
     have rows only in quarters their region has rows in (`data` checks it), so these rows hold
     every quarter that the data hold for any of these territories in the window.
     """
@@ -104,7 +109,8 @@ def edition_rows(trade: pd.DataFrame, quarter: str, territory: str) -> pd.DataFr
     totalled = {territory, reference.NATIONAL} | ({place.parent} if place.parent else set())
     compared = {*reference.provinces_of(territory), *(reference.provinces_of(place.parent) if place.parent else [])}
     return pd.concat([territory_rows(trade, totalled, _trend_window(quarter)),
-                      territory_rows(trade, compared - totalled, [shift_quarter(quarter, -4), quarter])])
+                      territory_rows(trade, compared - totalled, [shift_quarter(quarter, -4), quarter]),
+                      territory_rows(trade, set(reference.regions()) - totalled, [quarter])])
 
 
 def _trend_window(quarter: str) -> list[str]:
@@ -122,11 +128,14 @@ def _flow_figures(total, available: set[str], quarter: str, flow: str, territory
     ytd_before = (sum(total(p, flow, territory) or 0.0 for p in previous_ytd)
                   if all(p in available for p in previous_ytd) else None)
     national = total(quarter, flow, reference.NATIONAL)
+    national_before = total(previous, flow, reference.NATIONAL) if previous in available else None
     return FlowFigures(
         value_eur=value, previous_eur=before, yoy_pct=change_pct(value, before),
         share_of_national_pct=share_pct(value, national),
         ytd_value_eur=ytd_value, ytd_previous_eur=ytd_before, ytd_yoy_pct=change_pct(ytd_value, ytd_before),
         ytd_quarters=ytd_quarters,
+        contribution_pp=(None if before is None or not national_before
+                         else (value - before) / national_before * 100.0),
     )
 
 
@@ -217,6 +226,20 @@ def _parent(total, quarter: str, territory: str) -> ParentFigures | None:
                          exports_eur=total(quarter, "export", place.parent) or 0.0,
                          share_of_region_pct=share_pct(exports, total(quarter, "export", place.parent)),
                          export_rank=int(rank_by_value(values)[territory]), provinces=len(siblings))
+
+
+def _region_rank(total, quarter: str, territory: str) -> RegionRank | None:
+    """The rank of the edition's region (the territory, or a province's region) among Italy's
+    regions by exports; None for Italy, and when a region has no data for the quarter."""
+    place = reference.TERRITORIES[territory]
+    region = territory if place.level == "region" else place.parent if place.level == "province" else None
+    if region is None:
+        return None
+    values = {code: total(quarter, "export", code) for code in reference.regions()}
+    if any(value is None for value in values.values()):
+        return None
+    return RegionRank(code=region, name=names(reference.TERRITORIES[region]),
+                      export_rank=int(rank_by_value(pd.Series(values, dtype=float))[region]), regions=len(values))
 
 
 def _services(services: pd.DataFrame, quarter: str, previous: str) -> list[ServiceFigures]:

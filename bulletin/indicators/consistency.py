@@ -16,7 +16,7 @@ import pandas as pd
 from pypdf import PdfReader
 
 from bulletin.data.selection import territory_rows
-from bulletin.reference import NATIONAL
+from bulletin.reference import NATIONAL, TERRITORIES, regions
 from bulletin.text import formatting as fmt
 
 
@@ -33,14 +33,25 @@ class Headline:
     imports_eur: float
     exports_previous_eur: float | None
     national_exports_eur: float
+    national_exports_previous_eur: float
     top_product: str
     top_partner: str
+    region_rank: int | None
+    """The rank of the territory's region (its own, or a province's) among Italy's regions by
+    exports; None for Italy, or when a region has no rows in the quarter."""
 
     @property
     def exports_yoy_pct(self) -> float | None:
         if not self.exports_previous_eur:
             return None
         return (self.exports_eur / self.exports_previous_eur - 1) * 100
+
+    @property
+    def contribution_pp(self) -> float | None:
+        """Percentage points of Italy's change a year on that the territory accounts for."""
+        if self.exports_previous_eur is None or not self.national_exports_previous_eur:
+            return None
+        return (self.exports_eur - self.exports_previous_eur) / self.national_exports_previous_eur * 100
 
     @property
     def share_of_national_pct(self) -> float | None:
@@ -64,9 +75,26 @@ def derive_headline(trade: pd.DataFrame, quarter: str, territory: str) -> Headli
         exports_eur=total(quarter, "export", territory), imports_eur=total(quarter, "import", territory),
         exports_previous_eur=total(previous, "export", territory) if has_previous else None,
         national_exports_eur=total(quarter, "export", NATIONAL),
+        national_exports_previous_eur=total(previous, "export", NATIONAL),
         top_product=min(by_product.index, key=lambda code: (-by_product[code], code)) if len(by_product) else "",
         top_partner=min(by_partner.index, key=lambda code: (-by_partner[code], code)) if len(by_partner) else "",
+        region_rank=derive_region_rank(trade, quarter, territory),
     )
+
+
+def derive_region_rank(trade: pd.DataFrame, quarter: str, territory: str) -> int | None:
+    """1 + the number of regions that export more than the territory's region (ties by code)."""
+    place = TERRITORIES[territory]
+    region = territory if place.level == "region" else place.parent
+    if region is None:
+        return None
+    rows = territory_rows(trade, regions(), [quarter])
+    rows = rows[rows["flow"].astype(str) == "export"]
+    exports = rows.groupby(rows["territory"].astype(str))["value_eur"].sum()
+    if len(exports) < len(regions()):
+        return None
+    return 1 + sum(1 for code, value in exports.items()
+                   if value > exports[region] or (value == exports[region] and code < region))
 
 
 def check_edition(trade: pd.DataFrame, folder: Path, pdf: Path, quarter: str, territory: str, lang: str) -> list[str]:
@@ -81,6 +109,7 @@ def check_edition(trade: pd.DataFrame, folder: Path, pdf: Path, quarter: str, te
         ("change of exports", truth.exports_yoy_pct, figures["exports"]["yoy_pct"]),
         ("Italy's exports", truth.national_exports_eur, figures["national_exports"]["value_eur"]),
         ("share of Italy", truth.share_of_national_pct, figures["exports"]["share_of_national_pct"]),
+        ("contribution to Italy's change", truth.contribution_pp, figures["exports"]["contribution_pp"]),
     ]:
         if not _same(expected, found):
             problems.append(f"indicators.json: {name} is {found}, the data give {expected}")
@@ -90,6 +119,9 @@ def check_edition(trade: pd.DataFrame, folder: Path, pdf: Path, quarter: str, te
     if figures["destinations"] and figures["destinations"][0]["code"] != truth.top_partner:
         problems.append(f"indicators.json: first destination is {figures['destinations'][0]['code']}, "
                         f"the data give {truth.top_partner}")
+    printed_rank = (figures.get("region_rank") or {}).get("export_rank")
+    if printed_rank != truth.region_rank:
+        problems.append(f"indicators.json: the region's rank in Italy is {printed_rank}, the data give {truth.region_rank}")
     text = pdf_text(pdf, HEADLINE_PAGES)
     for name, printed in [("exports", fmt.money(truth.exports_eur, lang)),
                           ("change of exports", fmt.pct(truth.exports_yoy_pct, lang)),

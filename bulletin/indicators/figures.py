@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 
+MIN_PROVINCES_COMPARED = 3
+
 
 @dataclass
 class FlowFigures:
@@ -20,6 +22,10 @@ class FlowFigures:
     ytd_previous_eur: float | None
     ytd_yoy_pct: float | None
     ytd_quarters: list[str]
+    contribution_pp: float | None
+    """What the territory adds to Italy's change a year on, in percentage points: (value −
+    previous) / Italy's value a year before × 100, as ISTAT's regional release computes it. The
+    contributions of Italy's regions add up to Italy's change (less what no region is given)."""
 
 
 @dataclass
@@ -89,6 +95,18 @@ class ParentFigures:
 
 
 @dataclass
+class RegionRank:
+    """Where the edition's region (the territory, or a province's region) stands among Italy's
+    regions by exports in the quarter. Only when every region has data for the quarter: a rank
+    among some of them would be no rank at all."""
+
+    code: str
+    name: dict[str, str]
+    export_rank: int
+    regions: int
+
+
+@dataclass
 class ServiceFigures:
     provider: str
     service: str
@@ -122,9 +140,20 @@ class Indicators:
     areas: list[RankedItem]
     provinces: list[ProvinceFigures]
     region: ParentFigures | None
+    region_rank: RegionRank | None
     services: list[ServiceFigures]
     services_quarter_available: bool
+    reports_services: bool
+    """Whether this edition reports the agencies' services (`[services] territories`): the others
+    have no services section and no services figures, whatever `services.csv` holds."""
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def compares_provinces(self) -> bool:
+        """Whether the edition has a provinces section, chart and table: a region of at least
+        `MIN_PROVINCES_COMPARED` provinces. A region of one or two says its provinces' figures in
+        the text instead (a one-bar chart ranks nothing)."""
+        return self.territory["level"] == "region" and len(self.provinces) >= MIN_PROVINCES_COMPARED
 
     def to_dict(self) -> dict:
         return asdict(self)

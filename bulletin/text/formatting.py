@@ -3,7 +3,12 @@
 Text, tables, charts and the e-mail all format through these functions, so a figure printed
 twice is printed the same way twice. Separators come from CLDR through Babel, not from
 hand-written rules; the words ("miliardi", "di euro", "n.d.", "I trimestre") from the
-language's `numbers.toml`.
+language's `numbers.toml`, which also puts a no-break space between a figure and its unit.
+A negative figure takes the minus sign (U+2212), not a hyphen.
+
+The text gives each amount in the unit its size calls for ("3,1 miliardi", "832 mila euro"); a
+table gives all its amounts in one unit, chosen from its largest figure (`table_unit`) and named
+in its title. A change on a base too small to mean anything is "n.s." (`change`).
 
 `numbers.toml` is read from the templates shipped with the package, not from a user's template
 folder: every stage calls these functions with a language only, and a figure must read the same
@@ -31,10 +36,13 @@ class NumberWords:
     """The words of one language's figures, from `templates/<lang>/numbers.toml`."""
 
     not_available: str           # "n.d."
+    not_significant: str         # "n.s.": a change on a base below SIGNIFICANT_BASE_EUR
     billion: tuple[str, str]     # singular and plural, with {n}: "{n} miliardo", "{n} miliardi"
     million: tuple[str, str]
-    euro: str                    # an amount in full: "{amount} euro"
-    euro_scaled: str             # an amount in words: "{amount} di euro"
+    thousand: tuple[str, str]    # "{n} mila"
+    table_units: dict[str, str]  # the unit of a table's amounts, by TableUnit.key: "milioni di euro"
+    euro: str                    # an amount in full or in thousands: "{amount} euro" ("832 mila euro")
+    euro_scaled: str             # an amount in millions or billions: "{amount} di euro"
     quarter: str                 # "{roman} trimestre {year}"; also {number}
     quarter_short: str           # "{roman} trim. {year}"
 
@@ -49,9 +57,37 @@ def number_words(lang: str) -> NumberWords:
             raise ConfigError(f"template {texts.name}: {key} must be a pair [singular, plural]")
         return value[0], value[1]
 
-    return NumberWords(not_available=texts.get("not_available"), billion=pair("billion"), million=pair("million"),
-                       euro=texts.get("euro"), euro_scaled=texts.get("euro_scaled"), quarter=texts.get("quarter"),
-                       quarter_short=texts.get("quarter_short"))
+    units = texts.table("table_units")
+    missing = [unit.key for unit in TABLE_UNITS if not isinstance(units.get(unit.key), str)]
+    if missing:
+        raise ConfigError(f"template {texts.name}: [table_units] must name {', '.join(missing)}")
+    return NumberWords(not_available=texts.get("not_available"), not_significant=texts.get("not_significant"),
+                       billion=pair("billion"), million=pair("million"), thousand=pair("thousand"),
+                       table_units=units, euro=texts.get("euro"), euro_scaled=texts.get("euro_scaled"),
+                       quarter=texts.get("quarter"), quarter_short=texts.get("quarter_short"))
+
+
+@dataclass(frozen=True)
+class TableUnit:
+    """The one unit of a table's amounts: "thousand" (no decimals), "million" or "billion" (one)."""
+
+    key: str
+    divisor: float
+    decimals: int
+    below: float  # the unit serves tables whose largest amount, in euros, is below this
+
+
+TABLE_UNITS = (TableUnit("thousand", 1e3, 0, 1e8), TableUnit("million", 1e6, 1, 1e12),
+               TableUnit("billion", 1e9, 1, math.inf))
+"""Millions up to 999.999,9 (as ISTAT's tables); below 100 million, thousands, so that a small
+province's table does not read 0,0 row after row."""
+
+SIGNIFICANT_BASE_EUR = 100_000.0
+"""A change on a base (the value a year before) below this is printed "n.s.": from 30.000 to
+80.000 euro is "+166,7%", which says nothing. The methodology notes state the threshold."""
+
+MINUS = "\u2212"
+NIL = "\u2013"  # a table's figure where there is nothing: an en dash
 
 
 # What a table prints for a figure that has no value ("n.d."), per language.
@@ -71,7 +107,8 @@ def number(value: float, lang: str, decimals: int = 0) -> str:
     if not math.isfinite(value):
         return number_words(lang).not_available
     with decimal.localcontext(prec=_FULL_PRECISION):
-        return _pattern(decimals).apply(round(value, decimals) if decimals else round(value), _locale(lang))
+        text = _pattern(decimals).apply(round(value, decimals) if decimals else round(value), _locale(lang))
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 @lru_cache(maxsize=None)
@@ -86,15 +123,27 @@ def _locale(lang: str) -> Locale:
 
 
 def pct(value: float | None, lang: str, decimals: int = 1, signed: bool = True) -> str:
-    """A percentage change: +13,0%, -2,4%; "n.d." when there is no base to compare with."""
+    """A percentage change: +13,0%, −2,4%; "n.d." when there is no base to compare with."""
     if value is None or not math.isfinite(value):
         return number_words(lang).not_available
     rounded = round(value, decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0,0%"
     text = number(abs(rounded), lang, decimals)
-    sign = ("+" if rounded > 0 else "-" if rounded < 0 else "") if signed else ("-" if rounded < 0 else "")
+    sign = ("+" if rounded > 0 else MINUS if rounded < 0 else "") if signed else (MINUS if rounded < 0 else "")
     return f"{sign}{text}%"
+
+
+def points(value: float | None, lang: str, decimals: int = 1) -> str:
+    """Percentage points, signed, without the unit the sentence or header names: +0,4, −1,5."""
+    return pct(value, lang, decimals).removesuffix("%")
+
+
+def change(value: float | None, base_eur: float | None, lang: str) -> str:
+    """A change in a table: as `pct`, but "n.s." when its base is below SIGNIFICANT_BASE_EUR."""
+    if value is not None and base_eur is not None and abs(base_eur) < SIGNIFICANT_BASE_EUR:
+        return number_words(lang).not_significant
+    return pct(value, lang)
 
 
 def share(value: float | None, lang: str, decimals: int = 1) -> str:
@@ -103,28 +152,52 @@ def share(value: float | None, lang: str, decimals: int = 1) -> str:
 
 
 def money(value_eur: float, lang: str, decimals: int | None = None, unit: bool = True) -> str:
-    """Euros in words a reader takes in at a glance: 3,2 miliardi, 409 milioni, 15,9 milioni.
+    """Euros in words a reader takes in at a glance: 3,2 miliardi, 409 milioni, 15,9 milioni, 832 mila.
 
-    Below a million the full figure is printed. By default billions get one decimal, millions
-    none above 100 and one below, so that small provinces do not all read "0 milioni".
+    By default billions get one decimal, millions and thousands none from 100 up and one below,
+    so that small provinces do not all read "0 milioni". Only amounts below a thousand euros
+    are printed in full: never "831.832 euro".
     """
     words = number_words(lang)
     if not math.isfinite(value_eur):
         return words.not_available
-    for divisor, (singular, plural) in ((1e9, words.billion), (1e6, words.million)):
+    for divisor, (singular, plural) in ((1e9, words.billion), (1e6, words.million), (1e3, words.thousand)):
         if abs(value_eur) >= divisor * 0.9995:
             scaled = value_eur / divisor
-            places = decimals if decimals is not None else (1 if divisor == 1e9 or abs(scaled) < 100 else 0)
+            places = decimals if decimals is not None else (1 if divisor == 1e9 or abs(round(scaled, 1)) < 100 else 0)
             text = number(scaled, lang, places)
             amount = (singular if text == "1" else plural).format(n=text)
-            return words.euro_scaled.format(amount=amount) if unit else amount
+            if not unit:
+                return amount
+            return (words.euro if divisor == 1e3 else words.euro_scaled).format(amount=amount)  # "832 mila euro"
     amount = number(value_eur, lang)
     return words.euro.format(amount=amount) if unit else amount
 
 
 def millions(value_eur: float, lang: str, decimals: int = 1) -> str:
-    """Millions of euros for tables, where the unit is in the column header: 409,3."""
+    """Millions of euros for charts, where the unit is on the axis: 409,3."""
     return number(value_eur / 1e6, lang, decimals)
+
+
+def table_unit(values_eur) -> TableUnit:
+    """The unit of a table whose amounts are `values_eur` (None for a missing one), from its largest."""
+    largest = max((abs(v) for v in values_eur if v is not None and math.isfinite(v)), default=0.0)
+    return next(unit for unit in TABLE_UNITS if largest < unit.below)
+
+
+def in_unit(value_eur: float | None, unit: TableUnit, lang: str) -> str:
+    """An amount in a table's unit, without the unit (it is in the title): 1.050,0; "n.d." if
+    missing; "–" if nothing at all, as ISTAT's tables mark a nil figure (a small one is 0,0)."""
+    if value_eur is None:
+        return number_words(lang).not_available
+    if value_eur == 0:
+        return NIL
+    return number(value_eur / unit.divisor, lang, unit.decimals)
+
+
+def unit_name(unit: TableUnit, lang: str) -> str:
+    """"milioni di euro", for a table's title."""
+    return number_words(lang).table_units[unit.key]
 
 
 def quarter_label(quarter: str, lang: str, short: bool = False) -> str:

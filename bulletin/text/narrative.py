@@ -17,7 +17,7 @@ from bulletin import reference
 from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators
 from bulletin.templates import Templates
-from bulletin.text.provinces import provinces
+from bulletin.text.provinces import provinces, provinces_in_brief
 from bulletin.text.sections import destinations, exports, headline, products, services, summary
 from bulletin.text.names import Names
 from bulletin.text.wording import Wording
@@ -30,7 +30,7 @@ class Narrative:
     exports: list[str]           # Esportazioni e importazioni
     products: list[str]
     destinations: list[str]
-    provinces: list[str]         # empty for a province edition
+    provinces: list[str]         # empty without a provinces section (a province, a region of one or two)
     services: list[str]
     territory_of: str            # the territory as the title qualifies it, plain text: "della Lombardia", "Lombardy's"
 
@@ -41,7 +41,8 @@ def write_narrative(indicators: Indicators, lang: str, templates: Templates) -> 
         raise ConfigError(f"language {lang!r} is not one of {', '.join(reference.LANGUAGES)}")
     texts = templates.texts(f"{lang}/narrative.toml")
     w = Wording(indicators, lang, texts, Names(templates, lang, texts))
-    return Narrative(headline=headline(indicators, w), summary=summary(indicators, w), exports=exports(indicators, w),
+    return Narrative(headline=headline(indicators, w), summary=summary(indicators, w),
+                     exports=exports(indicators, w) + provinces_in_brief(indicators, w),
                      products=products(indicators, w), destinations=destinations(indicators, w),
                      provinces=provinces(indicators, w), services=services(indicators, w),
                      territory_of=unescape(w.fill("title_territory")))

@@ -14,8 +14,9 @@ UNALLOCATED_MIN_PCT = 0.5  # regional exports not allocated to a province are me
 
 
 def provinces(ind: Indicators, w: Wording) -> list[str]:
-    """Empty for an edition without provinces (a province, Italy)."""
-    if not ind.provinces:
+    """Empty for an edition without a provinces section (a province, Italy, a region of fewer
+    than three provinces: `provinces_in_brief` says theirs)."""
+    if not ind.compares_provinces:
         return []
     by_exports = sorted(ind.provinces, key=lambda p: p.export_rank)
     if by_exports[0].exports_eur <= 0:
@@ -23,6 +24,21 @@ def provinces(ind: Indicators, w: Wording) -> list[str]:
     paragraphs = [_exporters(by_exports, w), _importers(ind, by_exports[0], w), _movers(ind, w),
                   _specialities(ind, by_exports, w), _unallocated(ind, w)]
     return [text for text in paragraphs if text]
+
+
+def provinces_in_brief(ind: Indicators, w: Wording) -> list[str]:
+    """A region of one or two provinces, which has no provinces section: their exports in one
+    sentence, for the exports section."""
+    if ind.territory["level"] != "region" or ind.compares_provinces or not ind.provinces:
+        return []
+    if len(ind.provinces) == 1:
+        only = ind.provinces[0]
+        return [w.fill("provinces_brief_one", value=w.money(only.exports_eur),
+                       change_note=w.change_note(only.exports_yoy_pct), share=w.share(only.share_of_region_pct))]
+    items = [w.fill("province_brief_item", province=w.province(p), value=w.money(p.exports_eur),
+                    change_note=w.change_note(p.exports_yoy_pct), share=w.share(p.share_of_region_pct))
+             for p in sorted(ind.provinces, key=lambda p: p.export_rank)]
+    return [w.fill("provinces_brief", items=w.join(items))]
 
 
 def _item(province: ProvinceFigures, value: float, change: float | None, w: Wording) -> str:

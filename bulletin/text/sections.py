@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bulletin import reference
 from bulletin.indicators.compute import Indicators, RankedItem
+from bulletin.text import formatting
 from bulletin.text.formatting import quarter_label
 from bulletin.text.grammar import direction
 from bulletin.text.wording import Wording
@@ -38,10 +39,11 @@ def summary(ind: Indicators, w: Wording) -> list[str]:
         share_of_italy = w.fill("summary_share", share_level=w.share_level(flow.share_of_national_pct),
                                 national_exports=w.money(ind.national_exports.value_eur),
                                 national_change_note=w.change_note(ind.national_exports.yoy_pct))
+    region_rank = _region_rank(ind, w) if ind.territory["level"] == "region" else None
     paragraphs = [
         paragraph(w.fill(f"summary_exports_{direction(flow.yoy_pct)}", exports_level=w.level(flow.value_eur),
                          exports_change=w.pct(flow.yoy_pct), exports_change_abs=w.abs_pct(flow.yoy_pct)),
-                  share_of_italy),
+                  share_of_italy, region_rank, contribution(ind, w)),
         w.fill("summary_trade", trade=w.money(ind.trade_eur), trade_change_note=w.change_note(ind.trade_yoy_pct),
                balance_phrase=w.balance_phrase(ind.balance_eur))]
     leaders = _leaders(ind, w)
@@ -63,7 +65,7 @@ def _leaders(ind: Indicators, w: Wording) -> list[str]:
         top = top_destinations[0]
         leaders.append(w.fill("summary_top_destination", country=w.country(top), value=w.money(top.value_eur),
                               change_note=w.change_note(top.yoy_pct)))
-    by_exports = sorted(ind.provinces, key=lambda p: p.export_rank)
+    by_exports = sorted(ind.provinces, key=lambda p: p.export_rank) if ind.compares_provinces else []
     if by_exports and by_exports[0].exports_eur > 0 and by_exports[0].share_of_region_pct is not None:
         top = by_exports[0]
         leaders.append(w.fill("summary_top_province", province=w.province(top), share=w.share(top.share_of_region_pct),
@@ -76,7 +78,27 @@ def _leaders(ind: Indicators, w: Wording) -> list[str]:
                               count=w.number(region.provinces),
                               region=w.territory(region.code),
                               share=w.share(region.share_of_region_pct), region_exports=w.money(region.exports_eur)))
+    if region is not None and ind.region_rank is not None:
+        leaders.append(_region_rank(ind, w))
     return leaders
+
+
+def _region_rank(ind: Indicators, w: Wording) -> str | None:
+    """Where the edition's region stands among Italy's regions (for a province, its region)."""
+    standing = ind.region_rank
+    if standing is None:
+        return None
+    return w.fill("region_rank_italy", region=w.territory(standing.code), rank_ordinal=w.ordinal(standing.export_rank),
+                  count=w.number(standing.regions))
+
+
+def contribution(ind: Indicators, w: Wording) -> str | None:
+    """What the territory's exports add to Italy's change a year on, in percentage points."""
+    points = ind.exports.contribution_pp
+    if points is None or is_national(ind):
+        return None
+    return w.fill("contribution", contribution=w.fig(formatting.points(points, w.lang)),
+                  national_change=w.pct(ind.national_exports.yoy_pct))
 
 
 def exports(ind: Indicators, w: Wording) -> list[str]:
@@ -95,7 +117,7 @@ def exports(ind: Indicators, w: Wording) -> list[str]:
         paragraphs.append(year_to_date)
     shares = _shares_of_italy(ind, w)
     if shares:
-        paragraphs.append(paragraph(*shares))
+        paragraphs.append(paragraph(*shares, contribution(ind, w)))
     return paragraphs
 
 

@@ -15,6 +15,7 @@ from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators, ProvinceFigures, RankedItem
 from bulletin.templates import Texts
 from bulletin.text import formatting
+from bulletin.text.citations import Citation
 from bulletin.text.grammar import (HALF_BILLION, NO_ARTICLE, Figure, approximation, direction, figure_article,
                                    fraction, ordinal)
 from bulletin.text.names import Names
@@ -33,6 +34,9 @@ class Wording:
             "year": indicators.quarter[:4],
             "previous_year": indicators.previous_year_quarter[:4],
             "territory": names.territory(indicators.territory["code"]),
+            # "{table:products}", "{figure:trend}": numbered by the document (`text.citations`).
+            "table": Citation("table"),
+            "figure": Citation("figure"),
         }
 
     def fill(self, key: str, **values) -> str:

@@ -1,0 +1,63 @@
+"""The dates an edition prints in its colophon: when it is released, when its data were taken
+in, and when the next edition is due.
+
+* Released: the first date of `[edition] release_calendar` after the quarter ends, as a
+  statistics office publishes to a calendar announced in advance; without one, or for a
+  revision (published when the revised figures come), the day the edition is built.
+* Data acquired: the day the newest of the data files read was last written, that is, when the
+  last of them was imported or replaced in the data folder (`bulletin data import` writes each
+  file whole). Not the day ISTAT extracted them, which the files do not record. Never later than
+  the build, so that a build with SOURCE_DATE_EPOCH prints the same date on any copy of the files.
+* Next release: the first calendar date after the next quarter ends; without one, about
+  `release_lag_days` after it ends (ISTAT's regional exports come out about 70 days after the
+  quarter), printed as a rough date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bulletin.config import EditionConfig
+from bulletin.data.quarters import parse_quarter, shift_quarter
+
+
+@dataclass(frozen=True)
+class ReleaseDates:
+    released: dt.date
+    data_acquired: dt.date
+    next_quarter: str
+    next_release: dt.date
+    next_release_planned: bool
+    """True for a date of the release calendar, False for the rough "about N days" rule."""
+
+
+def release_dates(edition: EditionConfig, quarter: str, revision: int, built_at: dt.datetime,
+                  data_files: Iterable[Path]) -> ReleaseDates:
+    built_on = built_at.date()
+    calendar = sorted(dt.date.fromisoformat(day) for day in edition.release_calendar)
+    planned = _first_after(calendar, quarter_end(quarter))
+    released = planned if planned is not None and revision == 1 else built_on
+    next_quarter = shift_quarter(quarter, 1)
+    next_planned = _first_after(calendar, max(quarter_end(next_quarter), released))
+    next_release = next_planned or quarter_end(next_quarter) + dt.timedelta(days=edition.release_lag_days)
+    return ReleaseDates(released=released, data_acquired=data_acquired(data_files, built_at),
+                        next_quarter=next_quarter, next_release=next_release,
+                        next_release_planned=next_planned is not None)
+
+
+def quarter_end(quarter: str) -> dt.date:
+    """The last day of the quarter: 2017Q1 -> 31 March 2017."""
+    year, number = parse_quarter(shift_quarter(quarter, 1))
+    return dt.date(year, 3 * number - 2, 1) - dt.timedelta(days=1)
+
+
+def data_acquired(files: Iterable[Path], built_at: dt.datetime) -> dt.date:
+    """The day the newest data file was written, in UTC as the build date, at the latest the build's."""
+    newest = max((path.stat().st_mtime for path in files), default=built_at.timestamp())
+    return min(dt.datetime.fromtimestamp(newest, tz=dt.timezone.utc), built_at).date()
+
+
+def _first_after(calendar: list[dt.date], day: dt.date) -> dt.date | None:
+    return next((planned for planned in calendar if planned > day), None)

@@ -1,0 +1,214 @@
+"""The bulletin laid out as a publication: its length, its tables (one unit, totals, headers
+whose words are never broken, "(segue)" on a continued table), its typography (the minus sign,
+no-break spaces, typographic apostrophes) and its tables and figures numbered and cited.
+
+The sample edition is built once with the real command and read back with `pdftotext`, as a
+reader's tool reads it; the tables are also checked where they are made, against the widths
+reportlab sets them at.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import SimpleDocTemplate
+
+from bulletin.cli import main
+from bulletin.document import SectionContext, printed_tables
+from bulletin.document.compose import typeset
+from bulletin.document.flowables import CELL_PADDING, HouseTable, TableText
+from bulletin.document.sections import section_flowables
+from bulletin.document.styles import Styles, register_fonts
+from bulletin.templates import Templates
+from bulletin.text import formatting as fmt
+from bulletin.text.typography import typographic
+from conftest import SAMPLE_DATA
+from test_document import document_inputs
+
+EPOCH = "1490000000"
+
+
+@pytest.fixture(scope="module")
+def sample_pdf(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("layout")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        patch.chdir(folder)
+        assert main(["build", "--data", str(SAMPLE_DATA), "--out", str(folder / "output")]) == 0
+    return folder / "output" / "2017Q1" / "ITC4" / "it-r1" / "bollettino-hitech-lombardia-2017Q1.pdf"
+
+
+@pytest.fixture(scope="module")
+def layout_text(sample_pdf) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(sample_pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def context(sample) -> SectionContext:
+    """The Lombardy edition as the sections see it (without charts: only the tables are looked at)."""
+    inputs = typeset(document_inputs(sample[1], Templates(None)))
+    return SectionContext(inputs, Styles(inputs.brand, register_fonts(inputs.brand)))
+
+
+def house_tables(flowables) -> list[HouseTable]:
+    found = []
+    for flowable in flowables:
+        if isinstance(flowable, HouseTable):
+            found.append(flowable)
+        found += house_tables(getattr(flowable, "_content", []))
+    return found
+
+
+# --- the publication as a whole ------------------------------------------------------------------
+
+def test_the_sample_edition_takes_at_most_twelve_pages(sample_pdf):
+    assert len(PdfReader(sample_pdf).pages) <= 12
+
+
+def test_no_page_is_more_than_half_white_unless_a_section_ends_there(sample_pdf, layout_text):
+    """A page's text lines (charts count as their caption and source) fill at least half the
+    frame, or the next page starts a section (its first line is a heading in the contents)."""
+    pages = layout_text.split("\f")[1:-1]  # the cover has its own layout; the last page ends a section
+    headings = set(t.title for t in PdfReader(sample_pdf).outline)
+    for number, (page, following) in enumerate(zip(pages, pages[1:]), start=2):
+        starts_section = any(line.strip() in headings for line in following.splitlines()[:8])
+        lines = [line for line in page.splitlines() if line.strip()]
+        charts = page.count("Figura ")  # a chart prints no text lines: count its height instead
+        assert starts_section or len(lines) + 12 * charts >= 25, (number, len(lines))
+
+
+def test_the_contents_share_their_page_with_the_summary(layout_text):
+    second = layout_text.split("\f")[1]
+    assert "Sommario" in second and "Sintesi" in second.split("Appendice")[-1]
+
+
+# --- typography ----------------------------------------------------------------------------------
+
+def test_negative_figures_take_the_minus_sign_not_a_hyphen(layout_text):
+    assert "−3,2 miliardi" in layout_text or "−3,2\u00a0miliardi" in layout_text  # the trade balance tile
+    assert not re.search(r"(?<![\w-])-\d", layout_text), re.search(r".{30}(?<![\w-])-\d.{10}", layout_text)
+
+
+def test_printed_text_has_typographic_apostrophes_and_quotes(layout_text):
+    assert "dell’export" in layout_text and "L’interscambio" in layout_text
+    assert "'" not in layout_text and '"' not in layout_text
+
+
+def test_a_figure_and_its_unit_are_joined_by_a_no_break_space():
+    assert fmt.money(3.15e9, "it") == "3,1\u00a0miliardi di euro"
+    assert fmt.money(831_832, "it") == "832\u00a0mila\u00a0euro"   # never "831.832 euro" in prose
+    assert fmt.money(831_832, "en") == "€832\u00a0thousand"
+    assert fmt.pct(-2.44, "it") == "−2,4%" and fmt.number(-3200, "it") == "−3.200"
+
+
+def test_typographic_quotes_leave_markup_alone():
+    assert typographic("dell'Italia") == "dell’Italia"
+    markup = '"n.d." <a href="#x">l\'Asia</a> &amp; "R&amp;D"'
+    assert typographic(markup) == '“n.d.” <a href="#x">l’Asia</a> &amp; “R&amp;D”'
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+def test_no_header_word_is_wider_than_its_column(context):
+    """Every table of the edition, as reportlab sets it: each header word fits its column."""
+    tables = house_tables(section_flowables(context))
+    assert len(tables) >= 5
+    for table in tables:
+        for cell, width in zip(table._cellvalues[1], table._colWidths):
+            style = cell.style
+            for word in cell.text.split():
+                needed = pdfmetrics.stringWidth(word, style.fontName, style.fontSize) + 2 * CELL_PADDING
+                assert needed <= width + 0.01, (word, width)
+
+
+def test_no_header_word_is_broken_in_the_printed_tables(layout_text):
+    """`pdftotext -layout` shows each header row as it is printed: no word there is cut short."""
+    for broken in ("Esportazion", "Importazio", "Rang ", "Quot ", "(€"):
+        assert not re.search(rf"\b{re.escape(broken)}(?!i|ni|o|a)", layout_text), broken
+
+
+def test_a_table_that_runs_over_a_page_says_segue_on_the_next(context, tmp_path):
+    rows = [[f"Paese {i}", fmt.number(i * 10, "it")] for i in range(150)]
+    table = context.table("long", "table_areas", TableText(["Paese", "Valore"], rows), unit="migliaia di euro")
+    SimpleDocTemplate(str(tmp_path / "long.pdf"), pagesize=A4).build(table)
+    pages = [page.extract_text() for page in PdfReader(tmp_path / "long.pdf").pages]
+    assert len(pages) >= 3
+    number = context.numbering.known("table", "long")
+    assert f"Tavola {number} – Esportazioni" in pages[0] and "(segue)" not in pages[0]
+    for page in pages[1:]:
+        assert f"Tavola {number} (segue) – Esportazioni" in page and re.search(r"Paese\s+Valore", page)
+
+
+def total_and_rows(table: TableText) -> tuple[float, float]:
+    """The printed total of this quarter's column, and the sum of the printed rows above it."""
+    def value(text: str) -> float:
+        return 0.0 if text == fmt.NIL else float(text.replace(".", "").replace(",", ".").replace("−", "-"))
+    column = table.header.index("I trim. 2017")
+    body = [value(row[column]) for row in table.rows[:-1]]
+    return value(table.rows[-1][column]), sum(body)
+
+
+@pytest.mark.parametrize("which", ["products", "areas", "partners"])
+def test_ranked_tables_end_with_a_total_equal_to_the_sum_of_their_rows(context, which):
+    ind = context.indicators
+    items = {"products": ind.products, "areas": ind.areas, "partners": ind.destinations}[which]
+    top = printed_tables.TOP_PARTNERS_LISTED if which == "partners" else None
+    table, unit = printed_tables.ranked_table(context, "col_product", items, ind.exports, top=top)
+    assert unit == "milioni di euro" and table.rows[-1][table.text_columns[-1]] == "Totale"
+    total, summed = total_and_rows(table)
+    assert total == pytest.approx(summed, abs=0.05 * len(table.rows))  # the printed rows, rounded
+    assert sum(i.value_eur for i in items) == pytest.approx(ind.exports.value_eur)  # the figures themselves
+
+
+def test_the_partner_table_lists_thirty_countries_then_the_others_and_the_total(context):
+    ind = context.indicators
+    table, _ = printed_tables.ranked_table(context, "col_partner", ind.destinations, ind.exports, top=30)
+    assert len(ind.destinations) > 32 and len(table.rows) == 32
+    assert [row[1] for row in table.rows[-2:]] == ["Altri paesi", "Totale"] and table.rows[29][0] == "30"
+
+
+def test_the_provinces_table_names_products_and_adds_up_to_the_region(context):
+    table, _ = printed_tables.provinces_table(context)
+    assert table.rows[0][0] == "Milano" and table.rows[0][-1] == "Medicinali"  # not the code 21.2
+    assert not any(re.fullmatch(r"\d\d\.\d", row[-1]) for row in table.rows)
+    assert [row[0] for row in table.rows[-2:]] == ["Province diverse e non specificate", "Totale"]
+    exports = [float(row[1].replace(".", "").replace(",", ".")) for row in table.rows]
+    assert exports[-1] == pytest.approx(sum(exports[:-1]), abs=0.05 * len(exports))
+
+
+def test_a_change_on_a_tiny_base_is_not_significant_and_the_notes_say_so():
+    assert fmt.change(153.3, 40_000, "it") == "n.s." and fmt.change(153.3, 400_000, "it") == "+153,3%"
+    threshold = fmt.money(fmt.SIGNIFICANT_BASE_EUR, "it").replace("\u00a0", " ")
+    notes = Templates(None).read("it/methodology.md")
+    assert f"inferiore a {threshold}" in notes and "n.s." in notes
+
+
+def test_a_table_unit_fits_its_figures():
+    assert fmt.table_unit([3.15e9, 5e6]).key == "million"
+    assert fmt.table_unit([16e6, 52e3]).key == "thousand"  # a small province: 16.000, not 16,0 and 0,1
+    assert fmt.in_unit(16e6, fmt.table_unit([16e6]), "it") == "16.000"
+    assert fmt.in_unit(0, fmt.TABLE_UNITS[1], "it") == "–"  # nothing at all, as ISTAT marks it
+
+
+# --- numbered and cited --------------------------------------------------------------------------
+
+def test_tables_and_figures_are_numbered_and_cited_from_the_text(layout_text):
+    flat = re.sub(r"\s+", " ", layout_text)
+    for number in range(1, 7):
+        assert f"Tavola {number} – " in flat
+    for number in range(1, 8):
+        assert f"Figura {number} – " in flat
+    products_table = re.search(r"Tavola (\d) – Esportazioni hi-tech per gruppo di prodotto", flat).group(1)
+    assert f"dell’export hi-tech della Lombardia (Tavola {products_table})" in flat
+    assert "(Figura 1)" in flat and "\ue000" not in flat
+
+
+def test_no_table_is_printed_twice(layout_text):
+    flat = re.sub(r"\s+", " ", layout_text)
+    assert flat.count("Medicinali e preparati farmaceutici 1.050,0") == 1
+    assert flat.count("Monza e della Brianza 570,0") == 1
