@@ -43,7 +43,7 @@ class Brand:
     department: str
     contact: str
     contact_name: str
-    """The person or office the colophon names for questions about the edition."""
+    """The person the colophon names for questions about the edition, with the department."""
     licence: str
     licence_url: str
     footer: str

@@ -363,6 +363,21 @@ def test_a_line_break_in_a_subject_template_is_refused_by_check(site, capsys, ke
     assert f"template {mine}: {key}: a mail subject must be one line without control characters (U+000A LINE FEED)" in err
 
 
+def test_a_line_break_in_the_subject_stops_publish_in_one_line_before_anything_is_sent(site, capsys):
+    """`publish` without a `check` first: the subject is refused where it is made, not by smtplib mid-send."""
+    shipped = (REPO / "bulletin" / "templates" / "it" / "mail.toml").read_text(encoding="utf-8")
+    mine = site / "templates" / "it" / "mail.toml"
+    mine.parent.mkdir(parents=True)
+    line = next(line for line in shipped.splitlines() if line.startswith("subject = "))
+    mine.write_text(shipped.replace(line, line[:-1] + '\\nBcc: all@example.org"'), encoding="utf-8")
+    (site / "bulletin.toml").write_text('[mail]\nrecipients = ["lettori@example.org"]\n', encoding="utf-8")
+    assert main(["publish", "--config", str(site / "bulletin.toml")]) != 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"template {mine}: the subject" in err and "U+000A LINE FEED" in err
+    assert not list((site / "output").rglob("*.eml"))
+
+
 # --- the configuration file ---------------------------------------------------------------------
 
 def test_config_naming_a_folder_exits_2_in_one_line(tmp_path):

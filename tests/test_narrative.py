@@ -412,7 +412,7 @@ def test_labels_cover_what_the_document_prints():
         "published": {"date"}, "source": set(), "not_available": set(), "cover_subtitle": set(),
         "source_providers": {"providers"}, "colophon_title": set(), "colophon_released": {"date"},
         "colophon_data": {"date"}, "colophon_next": {"quarter", "date"}, "colophon_next_about": {"quarter", "date"},
-        "colophon_contact": {"contact"}, "colophon_contact_named": {"name", "contact"},
+        "colophon_contact": {"department", "contact"}, "colophon_contact_named": {"name", "department", "contact"},
         "colophon_licence": {"licence", "url"}, "col_contribution": set(),
         **{f"section_{key}": set() for key in ("contents", "summary", "comment", "exports", "products", "destinations",
                                                "provinces", "services", "methodology", "appendix")},

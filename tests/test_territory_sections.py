@@ -151,7 +151,8 @@ def test_the_pdf_carries_the_colophon_and_fits_the_territory(national, monkeypat
                  "Prossima edizione (II trimestre 2017): 13 settembre 2017", "Maria Rossi",
                  "licenza CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"):
         assert line in aosta, line
-    for line in ("Published on: 14 June 2017", "Next edition (Q2 2017): 13 September 2017", "Enquiries: Maria Rossi",
+    for line in ("Published on: 14 June 2017", "Next edition (Q2 2017): 13 September 2017",
+                 "Enquiries: Maria Rossi, Research and Statistics Office",
                  "CC BY 4.0 licence"):
         assert line in lombardy, line
     assert "Servizi per l" not in aosta and "Innovhub" not in aosta and "Promos" not in aosta
@@ -198,4 +199,4 @@ def test_a_brand_licence_of_its_own_needs_its_url(tmp_path):
     with pytest.raises(ConfigError, match="licence_url: missing"):
         load_brand(brand)
     shipped = load_brand(SHIPPED_TEMPLATES / "brand")
-    assert (shipped.licence, shipped.contact_name) == ("CC BY 4.0", "Maria Rossi, Ufficio Studi e Statistica")
+    assert (shipped.licence, shipped.contact_name) == ("CC BY 4.0", "Maria Rossi")

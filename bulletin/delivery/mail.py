@@ -22,6 +22,7 @@ from bulletin.errors import ConfigError, MailError
 from bulletin.indicators.compute import Indicators, RankedItem
 from bulletin.templates import Templates, Texts
 from bulletin.text import formatting
+from bulletin.text.controls import control_characters
 
 MEGABYTE = 1_000_000  # decimal, the smaller reading of "MB": a limit is never exceeded by a unit mix-up
 LETTER_KEYS = ("subject", "greeting", "intro", "figures_heading", "exports", "share", "trade", "top_product",
@@ -114,7 +115,12 @@ def edition_letter(indicators: Indicators, lang: str, templates: Templates, pdf:
         closing["location"] = _location(pdf, indicators.quarter, download_url)
     parts = _Parts(texts, title=title, edition=edition, figures=_key_figures(indicators, lang, texts),
                    closing_key="attached" if attach else "not_attached", closing=closing)
-    return Letter(subject=texts.fill("subject", title=title, edition=edition), text=parts.text(),
+    subject = texts.fill("subject", title=title, edition=edition)
+    found = control_characters(subject)
+    if found:  # a line break would end the header mid-send; `bulletin check` says so earlier
+        raise ConfigError(f"template {templates.find(f'{lang}/mail.toml')}: the subject {subject!r} must be one line without "
+                          f"control characters ({', '.join(found)})")
+    return Letter(subject=subject, text=parts.text(),
                   html=parts.html(lang), attachment=pdf if attach else None,
                   attachment_name=pdf.name if attach else None)
 

@@ -85,10 +85,12 @@ def colophon(ctx: SectionContext) -> list[Flowable]:
         lines.append(ctx.markup("colophon_next" if dates.next_release_planned else "colophon_next_about",
                                 quarter=fmt.quarter_label(dates.next_quarter, lang),
                                 date=_date_label(dates.next_release, lang)))
-    if brand.contact and brand.contact_name:
-        lines.append(ctx.markup("colophon_contact_named", name=brand.contact_name, contact=brand.contact))
-    elif brand.contact or brand.contact_name:
-        lines.append(ctx.markup("colophon_contact", contact=brand.contact or brand.contact_name))
+    department = ctx.label("brand_department", department=brand.department)
+    if brand.contact_name:
+        lines.append(ctx.markup("colophon_contact_named", name=brand.contact_name, department=department,
+                                contact=brand.contact))
+    else:
+        lines.append(ctx.markup("colophon_contact", department=department, contact=brand.contact))
     lines.append(ctx.markup("colophon_licence", licence=brand.licence, url=brand.licence_url))
     rule = HRFlowable(width="100%", thickness=0.5, color=s.colours["rule"], spaceBefore=0, spaceAfter=2 * mm)
     return [Spacer(1, 8 * mm), KeepTogether([rule, Paragraph(ctx.markup("colophon_title"), s.caption)]
