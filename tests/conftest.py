@@ -83,6 +83,21 @@ def sample():
     return dataset, compute_indicators(dataset.trade, dataset.services, "2017Q1", "ITC4")
 
 
+
+@pytest.fixture(scope="module")
+def region(sample):
+    """The Q1 2017 Lombardia indicators of the shipped sample."""
+    return sample[1]
+
+
+@pytest.fixture(scope="module")
+def brand():
+    """The shipped brand, as the charts and the document read it."""
+    from bulletin.brand import load_brand
+    from bulletin.templates import SHIPPED_TEMPLATES
+
+    return load_brand(SHIPPED_TEMPLATES / "brand")
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:

@@ -8,25 +8,14 @@ import dataclasses
 import pytest
 from matplotlib.lines import Line2D
 
-from bulletin.brand import load_brand
 from bulletin.charts import CHARTS, chart_specs, chart_style, register_chart, unregister_chart
 from bulletin.charts.bars import Bars, draw_bars
 from bulletin.charts.canvas import draw_chart
 from bulletin.charts.specs import NO_BREAK
-from bulletin.templates import SHIPPED_TEMPLATES, Templates
+from bulletin.templates import Templates
 from bulletin.text.formatting import change, in_unit, number, pct, quarter_label, table_unit
 
 TEMPLATES = Templates(None)
-
-
-@pytest.fixture(scope="module")
-def brand():
-    return load_brand(SHIPPED_TEMPLATES / "brand")
-
-
-@pytest.fixture(scope="module")
-def region(sample):
-    return sample[1]
 
 
 def _specs(indicators, lang: str) -> dict:

@@ -22,7 +22,6 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
 from bulletin import reference
-from bulletin.brand import load_brand
 from bulletin.charts import (CHARTS, ChartCanvas, ChartSpec, Titled, chart_specs, chart_style, draw_charts,
                              register_chart, unregister_chart)
 from bulletin.charts import canvas as chart_canvas
@@ -39,16 +38,6 @@ from conftest import write_data
 
 THE_CHARTS = ["trend", "products", "destinations", "areas", "provinces", "heatmap", "services"]
 TEMPLATES = Templates(None)
-
-
-@pytest.fixture(scope="module")
-def brand():
-    return load_brand(SHIPPED_TEMPLATES / "brand")
-
-
-@pytest.fixture(scope="module")
-def region(sample):
-    return sample[1]
 
 
 def draw(indicators, lang: str, folder: Path, brand) -> dict:
