@@ -282,8 +282,11 @@ def _run_archive(args: argparse.Namespace) -> int:
         m = edition.manifest
         size = edition.pdf.stat().st_size if edition.pdf.exists() else 0
         status = "sent" if edition.sent else "archived"
-        if any(record["pending"] for record in m.get("deliveries", [])[-1:]):
-            status = "pending"
+        for last in m.get("deliveries", [])[-1:]:  # what the newest sending left, when it needs a look
+            if last.get("status") in ("failed", "unknown", "sending"):
+                status = last["status"]
+            elif last["pending"]:
+                status = "pending"
         rows.append((m["quarter"], m["territory"], m["language"], str(edition.revision), str(m["pages"]),
                      f"{size / 1e6:.1f} MB", m["built_at"], str(len(edition.delivered_to)), status))
     _print_table(header, rows)

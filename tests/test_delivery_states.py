@@ -176,7 +176,7 @@ def test_a_reply_lost_after_data_is_unknown_told_once_and_never_sent_again(built
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_a_refused_login_fails_at_once_is_told_and_the_run_after_the_fix_delivers_once(built, monkeypatch,
-                                                                                       server):
+                                                                                       server, capsys):
     controller, smtp = server(authenticator=check_login, auth_required=True, auth_require_tls=False)
     monkeypatch.chdir(site := fresh_site(built, controller.port, 'username = "studi"'))
     monkeypatch.setenv("BULLETIN_SMTP_PASSWORD", "wrong-password")
@@ -192,6 +192,9 @@ def test_a_refused_login_fails_at_once_is_told_and_the_run_after_the_fix_deliver
     assert "was not sent to a@example.org, b@example.org" in alert and "refused the login" in alert
     assert not record.get("alerted")
     assert "wrong-password" not in alert
+    capsys.readouterr()
+    assert main(["archive"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].split()[-1] == "failed"  # the listing says so too
 
     monkeypatch.setenv("BULLETIN_SMTP_PASSWORD", PASSWORD)
     assert main(["publish"]) == 0
