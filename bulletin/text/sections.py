@@ -97,7 +97,8 @@ def contribution(ind: Indicators, w: Wording) -> str | None:
     points = ind.exports.contribution_pp
     if points is None or is_national(ind):
         return None
-    return w.fill("contribution", contribution=w.fig(formatting.points(points, w.lang)),
+    key = "contribution_nil" if direction(points) == "flat" else "contribution"  # not "+0,0 punti"
+    return w.fill(key, contribution=w.fig(formatting.points(points, w.lang)),
                   national_change=w.pct(ind.national_exports.yoy_pct))
 
 
