@@ -2,9 +2,8 @@
 names escaped, and wording that never claims a change the data cannot support."""
 from __future__ import annotations
 
-import dataclasses
-
 import copy
+import dataclasses
 import re
 import string
 import tomllib
