@@ -10,7 +10,8 @@ in, and when the next edition is due.
   the build, so that a build with SOURCE_DATE_EPOCH prints the same date on any copy of the files.
 * Next release: the first calendar date after the next quarter ends; without one, about
   `release_lag_days` after it ends (ISTAT's regional exports come out about 70 days after the
-  quarter), printed as a rough date.
+  quarter), printed as a rough date. None for a back issue, released after that date: a "next"
+  release already past would read as a mistake.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class ReleaseDates:
     released: dt.date
     data_acquired: dt.date
     next_quarter: str
-    next_release: dt.date
+    next_release: dt.date | None
     next_release_planned: bool
     """True for a date of the release calendar, False for the rough "about N days" rule."""
 
@@ -42,6 +43,8 @@ def release_dates(edition: EditionConfig, quarter: str, revision: int, built_at:
     next_quarter = shift_quarter(quarter, 1)
     next_planned = _first_after(calendar, max(quarter_end(next_quarter), released))
     next_release = next_planned or quarter_end(next_quarter) + dt.timedelta(days=edition.release_lag_days)
+    if next_release <= released:
+        next_release = None
     return ReleaseDates(released=released, data_acquired=data_acquired(data_files, built_at),
                         next_quarter=next_quarter, next_release=next_release,
                         next_release_planned=next_planned is not None)

@@ -175,12 +175,14 @@ def test_the_contribution_to_italys_change_is_said_in_points_in_both_languages(s
 
 @needs_sample
 def test_a_contribution_too_small_to_print_is_said_to_be_under_half_a_tenth(sample):
-    """A small region adds +0,02 points: "+0,0 punti percentuali" would read as nothing at all."""
+    """A small region adds +0,02 points: "+0,0 punti percentuali" would read as a misprint, and
+    "less than 0,05" as a small gain when it may be a small loss."""
     ind = dataclasses.replace(sample[1], exports=dataclasses.replace(sample[1].exports, contribution_pp=0.02))
     italian = " ".join(write_narrative(ind, "it", TEMPLATES).summary)
     english = " ".join(write_narrative(ind, "en", TEMPLATES).summary)
-    assert "è inferiore a 0,05 punti percentuali." in italian and "0,0 punti" not in italian
-    assert "was less than 0.05 percentage points." in english and "0.0 percentage" not in english
+    assert "è pressoché nullo (inferiore a 0,05 punti percentuali in valore assoluto)." in italian
+    assert "was negligible (under 0.05 percentage points either way)." in english
+    assert "0,0 punti" not in italian and "0.0 percentage" not in english
 
 @needs_sample
 @pytest.mark.parametrize("quarter", ["2013Q1", "2014Q2", "2015Q3", "2016Q4"])

@@ -113,7 +113,10 @@ def test_ranks_and_contribution_equal_a_plain_recomputation_and_are_printed(nati
         assert headline.contribution_pp == pytest.approx(expected, rel=1e-9)
         summary = " ".join(write_narrative(indicators, "it", TEMPLATES).summary)
         assert f"al {order.index(code) + 1}° posto tra le 21 regioni" in summary, summary
-        assert f"è di {fmt.points(expected, 'it')} punti percentuali" in summary
+        if round(expected, 1) == 0:  # too small to print: said as such, never "+0,0 punti"
+            assert "è pressoché nullo (inferiore a 0,05 punti percentuali in valore assoluto)" in summary
+        else:
+            assert f"è di {fmt.points(expected, 'it')} punti percentuali" in summary
     # The regions' contributions add up to Italy's change, less what no region is given.
     assert sum(editions[code].exports.contribution_pp for code in reference.regions()) <= \
         editions["ITC4"].national_exports.yoy_pct + 1e-9
@@ -173,6 +176,9 @@ def test_release_dates_follow_the_calendar_else_the_build_and_the_rough_rule(tmp
     plain = release_dates(EditionConfig(), QUARTER, 1, built, [data])
     assert plain.released == dt.date(2017, 7, 1) and not plain.next_release_planned
     assert plain.next_release == quarter_end("2017Q2") + dt.timedelta(days=70) == dt.date(2017, 9, 8)
+    # A back issue, built years later: no "next release" already past.
+    late = release_dates(EditionConfig(), QUARTER, 1, dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc), [data])
+    assert late.released == dt.date(2026, 12, 1) and late.next_release is None
     assert quarter_end("2016Q4") == dt.date(2016, 12, 31)
 
 

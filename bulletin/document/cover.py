@@ -82,9 +82,10 @@ def colophon(ctx: SectionContext) -> list[Flowable]:
     dates = edition.release
     if dates is not None:
         lines.append(ctx.markup("colophon_data", date=_date_label(dates.data_acquired, lang)))
-        lines.append(ctx.markup("colophon_next" if dates.next_release_planned else "colophon_next_about",
-                                quarter=fmt.quarter_label(dates.next_quarter, lang),
-                                date=_date_label(dates.next_release, lang)))
+        if dates.next_release is not None:
+            lines.append(ctx.markup("colophon_next" if dates.next_release_planned else "colophon_next_about",
+                                    quarter=fmt.quarter_label(dates.next_quarter, lang),
+                                    date=_date_label(dates.next_release, lang)))
     department = ctx.label("brand_department", department=brand.department)
     if brand.contact_name:
         lines.append(ctx.markup("colophon_contact_named", name=brand.contact_name, department=department,
