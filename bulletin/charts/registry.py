@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, unescape
 from bulletin.charts.canvas import MM, WIDTH_MM, ChartCanvas, ChartStyle, draw_chart
 from bulletin.charts.textcache import save_kept_text
 from bulletin.errors import ConfigError
+from bulletin.faults import available_cores, in_processes
 from bulletin import reference
 from bulletin.indicators.compute import Indicators
 from bulletin.templates import Templates, Texts
@@ -185,19 +186,34 @@ def chart_specs(indicators: Indicators, lang: str, templates: Templates) -> list
     return specs
 
 
-def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path) -> dict[str, Chart]:
-    """Draw each spec into `folder/<name>.pdf`, one after another; the charts in registry order."""
+def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path,
+                workers: int | None = None) -> dict[str, Chart]:
+    """Draw each spec into `folder/<name>.pdf`, on up to `workers` processes (default: every core
+    this process may use); the charts in registry order.
+
+    Each process draws every n-th chart in registry order, which spreads the heavy ones (the
+    trend's two panels, the heat map, the bars with many names) about evenly, and keeps the strings
+    it shaped in the text cache before it returns.
+    """
     specs = list(specs)
     unknown = [spec.name for spec in specs if spec.name not in CHARTS]
     if unknown:
         raise ValueError(f"no chart registered as {', '.join(map(repr, unknown))}")
     order = list(CHARTS)
+    specs.sort(key=lambda spec: order.index(spec.name))
     folder.mkdir(parents=True, exist_ok=True)
-    charts = {}
-    for spec in sorted(specs, key=lambda spec: order.index(spec.name)):
+    workers = max(1, min(workers or available_cores(), len(specs)))
+    shares = [(specs[start::workers], style, folder) for start in range(workers)]
+    charts = {chart.name: chart for drawn in in_processes(_draw_share, shares, workers) for chart in drawn}
+    return {spec.name: charts[spec.name] for spec in specs}
+
+
+def _draw_share(share: tuple[list[ChartSpec], ChartStyle, Path]) -> list[Chart]:
+    specs, style, folder = share
+    charts = []
+    for spec in specs:
         path = folder / f"{spec.name}.pdf"
         canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, spec.lang, path)
-        charts[spec.name] = Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels, spec.title,
-                                  spec.subtitle)
+        charts.append(Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels, spec.title, spec.subtitle))
     save_kept_text()  # the strings shaped for these charts, for the editions and runs that follow
     return charts
