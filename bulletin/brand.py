@@ -26,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from svglib.svglib import svg2rlg
 
+from bulletin import reference
 from bulletin.config import Config
 from bulletin.errors import ConfigError
 from bulletin.templates import Templates
@@ -44,6 +45,10 @@ class Brand:
     contact: str
     contact_name: str
     """The person the colophon names for questions about the edition, with the department."""
+    contact_territories: tuple[str, ...]
+    """The territories whose editions print `contact` and `contact_name` (a region's cover its
+    provinces); empty: every edition. Others name only the publisher, so that an edition of
+    another region never gives this office's people and numbers as its own."""
     licence: str
     licence_url: str
     footer: str
@@ -106,6 +111,9 @@ def _read_brand(path: Path, locate: Callable[[str], Path]) -> Brand:
     for key in ("contact", "contact_name", "licence", "licence_url"):
         if not isinstance(raw.get(key, ""), str):
             errors.append(f"{key}: expected text, got {raw[key]!r}")
+    contact_territories = raw.get("contact_territories", [])
+    if not isinstance(contact_territories, list) or not all(c in reference.TERRITORIES for c in contact_territories):
+        errors.append(f"contact_territories: expected a list of territory codes, got {contact_territories!r}")
     for style, font in fonts.items():
         if font is not None and font.is_file() and (problem := _font_problem(font, _stamp(font))):
             errors.append(f"fonts.{style}: {font} {problem}")
@@ -119,7 +127,8 @@ def _read_brand(path: Path, locate: Callable[[str], Path]) -> Brand:
         raise ConfigError(f"brand {path} is not valid:\n" + "\n".join(f"  {e}" for e in errors))
     return Brand(organisation=raw["organisation"], short_name=raw.get("short_name", raw["organisation"]),
                  department=raw.get("department", ""), contact=raw.get("contact", ""),
-                 contact_name=raw.get("contact_name", ""), licence=licence, licence_url=licence_url, footer=raw["footer"],
+                 contact_name=raw.get("contact_name", ""), contact_territories=tuple(contact_territories),
+                 licence=licence, licence_url=licence_url, footer=raw["footer"],
                  logo=logo, fonts=fonts, colours={n: colours[n] for n in COLOUR_NAMES},
                  scale=tuple(scale), folder=path.parent)
 

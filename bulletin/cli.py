@@ -243,6 +243,7 @@ def _build_all(config: Config, dataset, quarter: str, args: argparse.Namespace) 
     """Every edition of the quarter on all cores, with progress on stderr and a summary at the end."""
     import time
 
+    from bulletin.archive.listing import print_table
     from bulletin.delivery.publish import build_editions, expand_territories
     from bulletin.faults import available_cores
 
@@ -256,7 +257,7 @@ def _build_all(config: Config, dataset, quarter: str, args: argparse.Namespace) 
     rows = [(f"{r.quarter} {r.territory} {r.lang}", str(r.pages) if r.pages else "-", f"{r.seconds:.1f}",
              "failed: " + r.error.splitlines()[0] if r.error else ("built" if r.built else "unchanged"))
             for r in results]
-    _print_table(header, rows)
+    print_table(header, rows)
     failed = [r for r in results if r.error]
     print(f"{len(results) - len(failed)} of {len(results)} editions in {time.perf_counter() - started:.1f} s"
           + (f"; failed: {', '.join(f'{r.territory} {r.lang}' for r in failed)}" if failed else ""), file=sys.stderr)
@@ -273,13 +274,8 @@ def _progress(done: int, total: int, result) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-
-
 def _run_archive(args: argparse.Namespace) -> int:
+    from bulletin.archive.listing import edition_rows, print_table
     from bulletin.archive.store import all_editions, leftovers, verify
 
     config = _config(args)
@@ -291,20 +287,7 @@ def _run_archive(args: argparse.Namespace) -> int:
         print(f"{count} editions checked: " + (f"{len(problems)} problems" if problems else "all files match"),
               file=sys.stderr)
         return 1 if problems else 0
-    header = ("quarter", "territory", "lang", "rev", "pages", "size", "built", "sent to", "status")
-    rows = []
-    for edition in all_editions(config.paths.output):
-        m = edition.manifest
-        size = edition.pdf.stat().st_size if edition.pdf.exists() else 0
-        status = "sent" if edition.sent else "archived"
-        for last in m.get("deliveries", [])[-1:]:  # what the newest sending left, when it needs a look
-            if last.get("status") in ("failed", "unknown", "sending"):
-                status = last["status"]
-            elif last["pending"]:
-                status = "pending"
-        rows.append((m["quarter"], m["territory"], m["language"], str(edition.revision), str(m["pages"]),
-                     f"{size / 1e6:.1f} MB", m["built_at"], str(len(edition.delivered_to)), status))
-    _print_table(header, rows)
+    print_table(*edition_rows(all_editions(config.paths.output)))
     return 0
 
 
@@ -331,8 +314,7 @@ def _run_send(args: argparse.Namespace) -> int:
 def _run_publish(args: argparse.Namespace) -> int:
     from bulletin.delivery.publish import publish
 
-    config = _config(args)
-    outcomes = publish(config)
+    outcomes = publish(_config(args))
     for outcome in outcomes:
         print(outcome.summary())
     return 0 if all(outcome.ok for outcome in outcomes) else 1
@@ -340,9 +322,8 @@ def _run_publish(args: argparse.Namespace) -> int:
 
 def _run_schedule(args: argparse.Namespace) -> int:
     from bulletin.delivery.publish import alert_admin, publish
-    from bulletin.delivery.scheduler import JobOutcome, configure_logging, run_scheduler
-
     from bulletin.delivery.preflight import run_checks
+    from bulletin.delivery.scheduler import JobOutcome, configure_logging, run_scheduler
 
     config = _config(args)
     problems = run_checks(config)
@@ -378,8 +359,7 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_status(args: argparse.Namespace) -> int:
     from bulletin.delivery.scheduler import read_status
 
-    config = _config(args)
-    print(read_status(config.paths.output / "logs"))
+    print(read_status(_config(args).paths.output / "logs"))
     return 0
 
 

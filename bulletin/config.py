@@ -122,13 +122,32 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class SourceConfig:
+    """Where `bulletin data fetch` asks for new quarters: an SDMX REST service."""
+
+    url: str = "https://esploradati.istat.it/SDMXWS/rest"
+    """The SDMX REST service, ISTAT's by default: GET {url}/data/{dataflow}/{key}?startPeriod=...&endPeriod=..."""
+    dataflow: str = ""
+    """The dataflow by province, product (CPA) and partner country; no default: none is documented."""
+    key: str = ""
+    """Its series key: each dimension's codes in order, '.' between them, '+' between codes (no default)."""
+    unit: str = ""
+    """The unit of OBS_VALUE when the service gives no UNIT_MULT: eur, thousand or million."""
+    fetch: bool = False
+    """Fetch new quarters before `bulletin publish` and `bulletin schedule` look for one."""
+    timeout_seconds: float = 60.0
+    """Network timeout of one request (a slow one is tried again, as a server error or a lost connection)."""
+
+
+@dataclass(frozen=True)
 class Config:
     paths: PathsConfig = PathsConfig()
     edition: EditionConfig = EditionConfig()
     services: ServicesConfig = ServicesConfig()
     mail: MailConfig = MailConfig()
     schedule: ScheduleConfig = ScheduleConfig()
-    source: Path | None = None
+    source: SourceConfig = SourceConfig()
+    file: Path | None = None
     """The file this was read from, if any."""
 
     @property
@@ -138,7 +157,7 @@ class Config:
 
 # The tables of bulletin.toml, in the order the commented file lists them.
 SECTIONS = {"paths": PathsConfig, "edition": EditionConfig, "services": ServicesConfig, "mail": MailConfig,
-            "schedule": ScheduleConfig}
+            "schedule": ScheduleConfig, "source": SourceConfig}
 _ENVIRONMENT_ONLY = {"password"}  # never read from a file or a flag, never written to one
 
 
@@ -168,7 +187,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
     sections = {name: _build_section(name, cls, values[name], base, errors) for name, cls in SECTIONS.items()}
     if env.get(PASSWORD_VARIABLE):
         sections["mail"] = replace(sections["mail"], password=env[PASSWORD_VARIABLE])
-    config = Config(**sections, source=path)
+    config = Config(**sections, file=path)
     errors += _validate(config)
     if errors:
         where = f" in {path}" if path else ""
@@ -278,7 +297,17 @@ def _validate(config: Config) -> list[str]:
         ZoneInfo(config.schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(f"Config value 'schedule.timezone': unknown time zone {config.schedule.timezone!r}")
-    return errors
+    return errors + _source_problems(config.source)
+
+
+def _source_problems(source: SourceConfig) -> list[str]:
+    checks = {"url": (re.fullmatch(r"https?://\S+", source.url), "an http:// or https:// address"),
+              "unit": (source.unit in ("", "eur", "thousand", "million"), "eur, thousand or million"),
+              "timeout_seconds": (0 < source.timeout_seconds <= MAX_TIMEOUT_SECONDS, f"seconds, at most {MAX_TIMEOUT_SECONDS}"),
+              **{option: (not re.search(r"[\s/?#]", getattr(source, option)), "no spaces, '/', '?' or '#' (it "
+                          "goes into the request's path)") for option in ("dataflow", "key")}}
+    return [f"Config value 'source.{option}': expected {expected}, got {getattr(source, option)!r}"
+            for option, (ok, expected) in checks.items() if not ok]
 
 
 def _edition_problems(config: Config) -> list[str]:

@@ -195,13 +195,13 @@ _PRODUCT_ROWS = (
     ("26.2", "26", "Computer e unità periferiche", "Computers and peripheral equipment"),
     ("26.3", "26", "Apparecchiature per le telecomunicazioni", "Communication equipment"),
     ("26.4", "26", "Prodotti di elettronica di consumo audio e video", "Consumer electronics"),
-    ("26.5", "26", "Strumenti e apparecchi di misurazione, prova e navigazione; orologi",
-     "Measuring, testing and navigation instruments; watches and clocks"),
-    ("26.6", "26", "Strumenti per irradiazione, apparecchiature elettromedicali ed elettroterapeutiche",
+    ("26.5", "26", "Strumenti e apparecchi di misurazione, prova e navigazione e orologi",
+     "Measuring, testing and navigation instruments, watches and clocks"),
+    ("26.6", "26", "Strumenti per irradiazione e apparecchiature elettromedicali ed elettroterapeutiche",
      "Irradiation, electromedical and electrotherapeutic equipment"),
     ("26.7", "26", "Strumenti ottici e attrezzature fotografiche", "Optical instruments and photographic equipment"),
-    ("26.8", "26", "Supporti magnetici ed ottici", "Magnetic and optical media"),
-    ("30.3", "30", "Aeromobili, veicoli spaziali e relativi dispositivi", "Air and spacecraft and related machinery"),
+    ("26.8", "26", "Supporti magnetici e ottici", "Magnetic and optical media"),
+    ("30.3", "30", "Aeromobili, veicoli spaziali e relativi dispositivi", "Aircraft, spacecraft and related machinery"),
 )
 PRODUCTS: dict[str, Product] = {row[0]: Product(*row) for row in _PRODUCT_ROWS}
 
@@ -222,6 +222,7 @@ _PUBLISHED_NAMES = {
     "CD": ("Repubblica Democratica del Congo", "Democratic Republic of the Congo"),
     "CG": ("Repubblica del Congo", "Republic of the Congo"),
     "MM": ("Myanmar", "Myanmar"),
+    "TR": ("Turchia", "Turkey"),  # CLDR's "Türkiye" is not yet the English of trade statistics
 }
 # CLDR codes that are groupings or placeholders (XA, XB: pseudo-locales), not countries.
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "AC", "CP", "CQ", "DG", "EA", "IC", "TA", "XA", "XB"}

@@ -4,10 +4,12 @@ figure as the tables print it (`bulletin/charts/specs.py`)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from matplotlib.lines import Line2D
 
+from bulletin import reference
 from bulletin.charts import CHARTS, chart_specs, chart_style, register_chart, unregister_chart
 from bulletin.charts.bars import Bars, draw_bars
 from bulletin.charts.canvas import draw_chart
@@ -16,6 +18,7 @@ from bulletin.templates import Templates
 from bulletin.text.formatting import change, in_unit, number, pct, quarter_label, table_unit
 
 TEMPLATES = Templates(None)
+CHARTS_PRODUCTS = tuple(reference.PRODUCTS)  # the heat map's columns
 
 
 def _specs(indicators, lang: str) -> dict:
@@ -45,6 +48,25 @@ def test_the_provinces_chart_gives_the_change_of_exports_and_of_imports(region):
         assert (exports.colour, imports.colour) == ("primary", "accent")
         assert exports.pieces[1][0] == change(p.exports_yoy_pct, p.exports_previous_eur, "it")
         assert imports.pieces[1][0] == change(p.imports_yoy_pct, p.imports_previous_eur, "it")
+
+
+def test_the_heat_map_prints_shares_with_one_decimal_as_the_tables_do(region):
+    """Never "0" for a share that is there: "0,3"; "–" where a province exports none of a product."""
+    heat = _specs(region, "it")["heatmap"].data
+    labels = [label for row in heat.labels for label in row]
+    assert all(re.fullmatch(r"\d+,\d", label) or label == "–" for label in labels), labels
+    ranked = sorted(region.provinces, key=lambda p: (-p.exports_eur, p.code))
+    first = ranked[0]
+    total = sum(first.export_products_eur.values())
+    for code, label in zip(CHARTS_PRODUCTS, heat.labels[0]):
+        value = first.export_products_eur.get(code, 0.0)
+        assert label == ("–" if value == 0 else pct(value / total * 100, "it", signed=False).removesuffix("%"))
+
+
+def test_a_bar_with_nothing_in_either_year_has_no_change_to_print(region):
+    nothing = dataclasses.replace(region.products[-1], value_eur=0.0, previous_eur=0.0, yoy_pct=None, share_pct=0.0)
+    bars = _specs(dataclasses.replace(region, products=region.products[:-1] + [nothing]), "it")["products"].data
+    assert bars.rows[-1].bars[0].pieces[1] == ("–", "muted")
 
 
 def test_a_chart_gives_its_figures_in_the_unit_of_the_table_with_their_total(region):

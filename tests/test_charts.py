@@ -313,9 +313,11 @@ def test_charts_without_data_are_skipped_and_small_values_print_as_the_tables_do
     assert thousands.key == "thousand"
     assert in_unit(750.0, thousands, "it") in charts["trend"].labels
     assert in_unit(600.0, thousands, "it") in charts["products"].labels
-    # Products without a base year print "n.d.", never an infinite change; a change on a base of
-    # a few hundred euros (+50,0%) says nothing and prints "n.s.", as in the tables.
-    assert "n.d." in charts["products"].labels and "n.s." in charts["products"].labels
+    # Products with nothing in either year print "–" (nothing to compare), never "n.d." nor an
+    # infinite change; a change on a base of a few hundred euros (+50,0%) says nothing and prints
+    # "n.s.", as in the tables.
+    assert "–" in charts["products"].labels and "n.d." not in charts["products"].labels
+    assert "n.s." in charts["products"].labels
     assert "+50,0%" not in charts["products"].labels
     for chart in charts.values():
         with pikepdf.open(chart.path) as pdf:

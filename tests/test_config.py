@@ -36,7 +36,7 @@ def test_the_generated_file_loads_to_the_defaults_commented_or_not(tmp_path):
     defaults = load_config(env={}, cwd=tmp_path)
     for text in (commented_config(), uncommented(commented_config())):
         (tmp_path / "bulletin.toml").write_text(text, encoding="utf-8")
-        assert replace(load_config(env={}, cwd=tmp_path), source=None) == defaults
+        assert replace(load_config(env={}, cwd=tmp_path), file=None) == defaults
 
 
 def test_the_example_in_the_repository_is_the_generated_file():

@@ -108,7 +108,7 @@ def assert_canonical(data: Path) -> None:
         assert str(services[column].dtype) == "int64" and (services[column] >= 0).all(), services[column]
     assert (services["smes"] <= services["firms"]).all()
     trade = dataset.trade
-    assert sorted(trade.columns) == sorted(TRADE_COLUMNS)  # in the order of the file
+    assert sorted(trade.columns) == sorted(TRADE_COLUMNS + ["provisional"])  # and whether ISTAT flagged it provisional
     periods = trade["period"].astype(str)
     assert periods.map(lambda p: QUARTER.fullmatch(p) is not None).all(), sorted(set(periods))
     assert not any(is_future_quarter(quarter) for quarter in set(periods)), sorted(set(periods))

@@ -8,6 +8,7 @@ reportlab sets them at.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 
@@ -17,13 +18,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import SimpleDocTemplate
 
+from bulletin.brand import load_brand
 from bulletin.cli import main
 from bulletin.document import SectionContext, printed_tables
 from bulletin.document.compose import typeset
+from bulletin.document.cover import TITLE_SIZE, _title_size
 from bulletin.document.flowables import CELL_PADDING, HouseTable, TableText
 from bulletin.document.sections import section_flowables
-from bulletin.document.styles import Styles, register_fonts
-from bulletin.templates import Templates
+from bulletin.document.styles import FRAME_WIDTH, Styles, register_fonts
+from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.text import formatting as fmt
 from bulletin.text.typography import typographic
 from conftest import SAMPLE_DATA
@@ -102,7 +105,7 @@ def test_printed_text_has_typographic_apostrophes_and_quotes(layout_text):
 def test_a_figure_and_its_unit_are_joined_by_a_no_break_space():
     assert fmt.money(3.15e9, "it") == "3,1\u00a0miliardi di euro"
     assert fmt.money(831_832, "it") == "832\u00a0mila\u00a0euro"   # never "831.832 euro" in prose
-    assert fmt.money(831_832, "en") == "€832\u00a0thousand"
+    assert fmt.money(831_832, "en") == "€832,000"  # English prose writes thousands out
     assert fmt.pct(-2.44, "it") == "−2,4%" and fmt.number(-3200, "it") == "−3.200"
 
 
@@ -203,12 +206,42 @@ def test_tables_and_figures_are_numbered_and_cited_from_the_text(layout_text):
         assert f"Tavola {number} – " in flat
     for number in range(1, 8):
         assert f"Figura {number} – " in flat
-    products_table = re.search(r"Tavola (\d) – Esportazioni hi-tech per gruppo di prodotto", flat).group(1)
-    assert f"dell’export hi-tech della Lombardia (Tavola {products_table})" in flat
-    assert "(Figura 1)" in flat and "\ue000" not in flat
+    products_table = re.search(r"Tavola (\d) – Esportazioni hi-tech (?:della Lombardia )?per gruppo di prodotto",
+                               flat).group(1)
+    assert re.search(rf"dell’export hi-tech della Lombardia \((?:Figura \d; )?Tavola {products_table}\)", flat)
+    assert re.search(r"\(Figura 1[;)]", flat) and "\ue000" not in flat
 
 
 def test_no_table_is_printed_twice(layout_text):
     flat = re.sub(r"\s+", " ", layout_text)
     assert flat.count("Medicinali e preparati farmaceutici 1.050,0") == 1
     assert flat.count("Monza e della Brianza 570,0") == 1
+
+
+def test_the_services_table_is_sourced_to_the_agencies_under_it(layout_text):
+    """The chart comes first, as in every section: the source both share closes the table."""
+    after = layout_text.split("Imprese assistite e attività delle aziende speciali")[1]
+    table, _, _ = after.partition("Fonte:")
+    assert "Figura " not in table and after.split("Fonte:")[1].startswith(" Innovhub SSI, Promos")
+
+
+def test_a_row_with_nothing_in_either_year_has_no_change_to_print(context):
+    """"–", not "n.d." (a figure missing): there is nothing to compare."""
+    ind = context.indicators
+    nothing = dataclasses.replace(ind.products[-1], value_eur=0.0, previous_eur=0.0, yoy_pct=None, share_pct=0.0)
+    table, _ = printed_tables.ranked_table(context, "col_product", ind.products[:-1] + [nothing], ind.exports)
+    assert table.rows[-2][1:] == ["–", "–", "–", "–"] and fmt.NOT_AVAILABLE["it"] not in table.rows[-2]
+    appeared = dataclasses.replace(nothing, value_eur=5e6, yoy_pct=None, share_pct=0.1)  # from nothing: n.d.
+    table, _ = printed_tables.ranked_table(context, "col_product", ind.products[:-1] + [appeared], ind.exports)
+    assert table.rows[-2][3] == fmt.NOT_AVAILABLE["it"]
+
+
+def test_the_cover_title_keeps_the_territory_whole_and_fits_the_page():
+    """No-break spaces hold "della Provincia autonoma di Bolzano" on one line, in a smaller size
+    when the usual one would not fit the width."""
+    font = register_fonts(load_brand(SHIPPED_TEMPLATES / "brand")) + "-bold"
+    short = "Export hi-tech della\u00a0Lombardia"
+    long = "Export hi-tech della\u00a0Provincia\u00a0autonoma\u00a0di\u00a0Bolzano"
+    assert _title_size(short, font) == TITLE_SIZE
+    size = _title_size(long, font)
+    assert size < TITLE_SIZE and pdfmetrics.stringWidth(long.split(" ")[-1], font, size) <= FRAME_WIDTH + 0.01

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -55,6 +56,13 @@ def editions(national):
     _, config, dataset = national
     return {code: edition_content(config, dataset, QUARTER, code, "it").indicators
             for code in reference.regions() + PROVINCE_EDITIONS}
+
+
+def place(rank: int, count: int) -> str:
+    """A rank as the text says it: "al primo", "all'ultimo", "al 2°", "all'8°", "all'11°"."""
+    if rank in (1, count):
+        return "al primo" if rank == 1 else "all'ultimo"
+    return f"all'{rank}°" if str(rank).startswith("8") or rank == 11 else f"al {rank}°"
 
 
 def printed_sections(indicators, lang: str = "it") -> list[str]:
@@ -112,7 +120,7 @@ def test_ranks_and_contribution_equal_a_plain_recomputation_and_are_printed(nati
         assert headline.region_rank == order.index(code) + 1
         assert headline.contribution_pp == pytest.approx(expected, rel=1e-9)
         summary = " ".join(write_narrative(indicators, "it", TEMPLATES).summary)
-        assert f"al {order.index(code) + 1}° posto tra le 21 regioni" in summary, summary
+        assert f"{place(order.index(code) + 1, 21)} posto tra le 21 regioni" in summary, summary
         if round(expected, 1) == 0:  # too small to print: said as such, never "+0,0 punti"
             assert "è pressoché nullo (inferiore a 0,05 punti percentuali in valore assoluto)" in summary
         else:
@@ -131,7 +139,7 @@ def test_ranks_and_contribution_equal_a_plain_recomputation_and_are_printed(nati
         assert indicators.region_rank.code == region and indicators.region_rank.export_rank == order.index(region) + 1
         summary = " ".join(write_narrative(indicators, "it", TEMPLATES).summary)
         if len(ranking) > 1:
-            assert f"al {ranking.index(code) + 1}° posto tra le {len(ranking)} province" in summary, summary
+            assert f"{place(ranking.index(code) + 1, len(ranking))} posto tra le {len(ranking)} province" in summary, summary
 
 
 def test_the_pdf_carries_the_colophon_and_fits_the_territory(national, monkeypatch):
@@ -141,22 +149,42 @@ def test_the_pdf_carries_the_colophon_and_fits_the_territory(national, monkeypat
         '[edition]\nrelease_calendar = ["2017-06-14", "2017-09-13", "2017-12-12"]\n', encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1498000000")  # 2017-06-20
     monkeypatch.chdir(folder)
-    texts = {}
+    texts, pdfs = {}, {}
     for code, lang in (("ITC2", "it"), ("ITC4", "en")):
         assert main(["build", "--territory", code, "--lang", lang]) == 0
-        [pdf] = (folder / "output" / QUARTER / code / f"{lang}-r1").glob("*.pdf")
-        texts[code] = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+        [pdfs[code]] = (folder / "output" / QUARTER / code / f"{lang}-r1").glob("*.pdf")
+        texts[code] = subprocess.run(["pdftotext", "-layout", str(pdfs[code]), "-"], check=True, capture_output=True,
                                      text=True).stdout
     aosta, lombardy = texts["ITC2"], texts["ITC4"]
     # Data files written now are dated at the latest the build's (SOURCE_DATE_EPOCH) day.
     for line in ("Data di pubblicazione: 14 giugno 2017", "Data di acquisizione dei dati: 20 giugno 2017",
-                 "Prossima edizione (II trimestre 2017): 13 settembre 2017", "Maria Rossi",
+                 "Prossima edizione (II trimestre 2017): 13 settembre 2017",
                  "licenza CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"):
         assert line in aosta, line
     for line in ("Published on: 14 June 2017", "Next edition (Q2 2017): 13 September 2017",
                  "Enquiries: Maria Rossi, Research and Statistics Office",
                  "CC BY 4.0 licence"):
         assert line in lombardy, line
+    # The brand's contact answers for Lombardy only (brand.toml, contact_territories): another
+    # region's edition names its publisher, not the Lombard office's people and numbers.
+    assert "Pubblicato da: Osservatorio Economia Lombarda, Ufficio Studi e Statistica" in aosta
+    assert "Maria Rossi" not in aosta and "studi@example.org" not in aosta
+    assert "studi@example.org" in lombardy and "Published by" not in lombardy
+    # Valle d'Aosta as the text names it, kept whole, on the cover, in the running heads and the
+    # file name; every table's title says whose figures they are.
+    pages = aosta.split("\f")
+    assert re.search(r"^\s*della Valle d’Aosta\s*$", pages[0], re.MULTILINE), pages[0]
+    assert all(page.lstrip().startswith("Export hi-tech della Valle d’Aosta") for page in pages[1:-1])
+    assert "Vallée" not in aosta and pdfs["ITC2"].name == "bollettino-hitech-valle-d-aosta-2017Q1.pdf"
+    for text, whose in ((aosta, "della Valle d’Aosta"), (lombardy, "Lombardy’s high-tech")):
+        captions = re.findall(r"^\s*(?:Tavola|Table) \d+ (?:\(\w+\) )?– .*\n.*", text, re.MULTILINE)
+        assert len(captions) >= 4
+        assert all(whose in " ".join(caption.split()) for caption in captions
+                   if "aziende speciali" not in caption and "special agencies" not in caption), captions
+    # The workbook has the provinces where the PDF has their section, not for a one-province region.
+    sheets = {code: openpyxl.load_workbook(pdf.parent / "tables.xlsx", read_only=True).sheetnames
+              for code, pdf in pdfs.items()}
+    assert "province" not in sheets["ITC2"] and "provinces" in sheets["ITC4"], sheets
     assert "Servizi per l" not in aosta and "Innovhub" not in aosta and "Promos" not in aosta
     assert not re.search(r"^\s*Province\s+\d+\s*$", aosta, re.MULTILINE) and "Tra le province" not in aosta
     assert "Services for innovation" in lombardy and "Source: Innovhub SSI, Promos" in lombardy
@@ -205,3 +233,8 @@ def test_a_brand_licence_of_its_own_needs_its_url(tmp_path):
         load_brand(brand)
     shipped = load_brand(SHIPPED_TEMPLATES / "brand")
     assert (shipped.licence, shipped.contact_name) == ("CC BY 4.0", "Maria Rossi")
+    assert shipped.contact_territories == ("ITC4",)
+    (brand / "brand.toml").write_text(text.replace('contact_territories = ["ITC4"]', 'contact_territories = ["XX9"]'),
+                                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="contact_territories: expected a list of territory codes"):
+        load_brand(brand)

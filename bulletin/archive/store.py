@@ -29,11 +29,13 @@ from bulletin import reference
 from bulletin.errors import ArchiveError
 from bulletin.faults import checkpoint
 from bulletin.files import temporary_files, usual_mode, write_atomically
+from bulletin.templates import Templates
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PDF_PREFIX = {"it": "bollettino-hitech", "en": "hitech-bulletin"}
+SHIPPED = Templates(None)  # the shipped templates only: see `pdf_name`
 FOLDER_PATTERN = re.compile(r"^(it|en)-r(\d+)$")
 # What a run leaves beside an edition's folder while it works, and a killed run leaves behind:
 # `.it-r1.building-x` (being built), `.it-r1.old` (moved aside), `.it-r1.trash-x` (being
@@ -92,8 +94,12 @@ def slug(text: str) -> str:
 
 
 def pdf_name(quarter: str, territory: str, lang: str, revision: int = 1) -> str:
-    """A file name a person can read: bollettino-hitech-lombardia-2017Q1.pdf, ...-2017Q1-r2.pdf."""
-    place = reference.TERRITORIES[territory].name(lang)
+    """A file name a person can read: bollettino-hitech-lombardia-2017Q1.pdf, ...-2017Q1-r2.pdf.
+
+    The territory is named as the text names it in the shipped `territories.toml` ("valle-d-aosta",
+    not the formal "Valle d'Aosta/Vallée d'Aoste"): never from a user's templates, so that an
+    archive's file names do not change with a translator's file."""
+    place = SHIPPED.read_toml(f"{lang}/territories.toml")["territories"][territory]["name"]  # every code: a test
     suffix = f"-r{revision}" if revision > 1 else ""
     return f"{PDF_PREFIX[lang]}-{slug(place)}-{quarter}{suffix}.pdf"
 

@@ -61,7 +61,7 @@ def products(ind: Indicators, words: ChartWords) -> Titled | None:
                                   ind.exports.value_eur, ind.exports.previous_eur)
     rows = [BarRow(item.name[lang], (
         Bar(item.value_eur / unit.divisor, "primary", ((in_unit(item.value_eur, unit, lang), "text"),
-                                                       _change(item.yoy_pct, item.previous_eur, lang))),
+                                                       _change(item.yoy_pct, item.value_eur, item.previous_eur, lang))),
         Bar(item.previous_eur / unit.divisor, "primary", ((in_unit(item.previous_eur, unit, lang), "text"),),
             hollow=True),
     )) for item in items]
@@ -108,10 +108,10 @@ def provinces(ind: Indicators, words: ChartWords) -> Titled | None:
                                   ind.exports.value_eur, ind.exports.previous_eur, ind.imports.value_eur,
                                   ind.imports.previous_eur)
     rows = [BarRow(p.name[lang], (
-        Bar(p.exports_eur / unit.divisor, "primary", ((in_unit(p.exports_eur, unit, lang), "text"),
-                                                      _change(p.exports_yoy_pct, p.exports_previous_eur, lang))),
-        Bar(p.imports_eur / unit.divisor, "accent", ((in_unit(p.imports_eur, unit, lang), "text"),
-                                                     _change(p.imports_yoy_pct, p.imports_previous_eur, lang))),
+        Bar(p.exports_eur / unit.divisor, "primary", ((in_unit(p.exports_eur, unit, lang), "text"), _change(
+            p.exports_yoy_pct, p.exports_eur, p.exports_previous_eur, lang))),
+        Bar(p.imports_eur / unit.divisor, "accent", ((in_unit(p.imports_eur, unit, lang), "text"), _change(
+            p.imports_yoy_pct, p.imports_eur, p.imports_previous_eur, lang))),
     )) for p in ranked]
     bars = Bars(rows=tuple(rows), axis=unit_name(unit, lang), wrap_pt=150.0,
                 tags=(words.get("exports"), words.get("imports")))
@@ -156,7 +156,8 @@ def services(ind: Indicators, words: ChartWords) -> Titled | None:
         before = share(None, lang) if s.firms_previous is None else number(s.firms_previous, lang)
         provider = s.provider.replace(" ", NO_BREAK)  # "(Innovhub SSI)" is never split over two lines
         rows.append(BarRow(f"{s.service} ({provider})", (
-            Bar(float(s.firms), "primary", ((number(s.firms, lang), "text"), _change(s.firms_yoy_pct, None, lang))),
+            Bar(float(s.firms), "primary", ((number(s.firms, lang), "text"),
+                                            _change(s.firms_yoy_pct, s.firms, s.firms_previous, lang, counts=True))),
             Bar(float(s.firms_previous or 0), "primary", ((before, "text"),), hollow=True),
         )))
     bars = Bars(rows=tuple(rows), axis=words.get("axis"), wrap_pt=165.0, tags=_quarters(ind, lang))
@@ -177,19 +178,18 @@ def _table_unit_with_total(values_eur: list[float], *totals_eur: float | None) -
 def _values_and_changes(items: list[RankedItem], unit: TableUnit, lang: str, wrap_pt: float) -> Bars:
     """One bar an item: its value, then its change on a year earlier, in `unit`."""
     rows = [BarRow(item.name[lang], (Bar(item.value_eur / unit.divisor, "primary", (
-        (in_unit(item.value_eur, unit, lang), "text"), _change(item.yoy_pct, item.previous_eur, lang))),))
-        for item in items]
+        (in_unit(item.value_eur, unit, lang), "text"),
+        _change(item.yoy_pct, item.value_eur, item.previous_eur, lang))),)) for item in items]
     return Bars(rows=tuple(rows), axis=unit_name(unit, lang), wrap_pt=wrap_pt)
 
 
 def _heat_label(value: float | None, lang: str) -> str:
-    """A share in a heat map cell: whole numbers, one decimal under 0,5 (not "0"), "–" for none,
-    as ISTAT's tables mark a nil figure."""
-    if value is None:
-        return share(None, lang)
-    if value == 0:
+    """A share in a heat map cell as the tables print a share, with one decimal ("0,3", never a
+    "0" for a share that is there), without the "%" the key's title gives; "–" where the province
+    exports nothing of the product (or nothing at all), as ISTAT's tables mark a nil figure."""
+    if not value:
         return NIL
-    return number(value, lang, 0 if round(value) >= 1 else 1)
+    return share(value, lang).removesuffix("%")
 
 
 def _provinces_ranked(ind: Indicators) -> list[ProvinceFigures]:
@@ -201,9 +201,14 @@ def _quarters(ind: Indicators, lang: str) -> tuple[str, str]:
     return quarter_label(ind.quarter, lang, short=True), quarter_label(ind.previous_year_quarter, lang, short=True)
 
 
-def _change(value: float | None, base_eur: float | None, lang: str) -> tuple[str, str]:
+def _change(value: float | None, now: float, before: float | None, lang: str,
+            counts: bool = False) -> tuple[str, str]:
     """A change label as the tables print it, and its colour; the sign, not the colour, carries
-    the meaning. `base_eur` is the amount a year earlier (None for counts of firms)."""
-    text = change(value, base_eur, lang)
+    the meaning. `before` is the figure a year earlier; an amount in euros below the tables'
+    threshold gives "n.s.", counts of firms (`counts`) never do. Nothing in either year is "–",
+    as in the tables: nothing to compare, not a figure missing ("n.d.")."""
+    if now == 0 and before == 0:
+        return NIL, "muted"
+    text = pct(value, lang) if counts else change(value, before, lang)
     significant = text == pct(value, lang)  # not "n.s."
     return text, {"up": "positive", "down": "negative"}.get(direction(value), "muted") if significant else "muted"

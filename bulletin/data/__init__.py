@@ -7,7 +7,9 @@
     checks     values, duplicate keys, totals against their parts
     cache      the validated rows kept beside the data
     lock       the data folder's lock: an import writes alone, loads read together
-    istat      ISTAT's SDMX-CSV downloads into canonical rows (`bulletin data import`)
+    istat      ISTAT's downloads (SDMX-CSV 1.0 and 2.0, JSON-stat 2.0) into canonical rows (`bulletin data import`)
+    fetch      the quarters the data lack, from an SDMX REST service (`bulletin data fetch`)
+    provisional  which figures ISTAT flagged provisional
 """
 from bulletin.data.quarters import parse_quarter, quarter_sort_key, shift_quarter
 from bulletin.data.selection import territory_rows

@@ -24,6 +24,7 @@ from bulletin.data.cache import cache_path, file_hashes, read_cache, write_cache
 from bulletin.data.checks import (FLOWS, capped, duplicate_problems, flag_rows, future_quarter_problems,
                                   non_negative_numbers, structure_problems)
 from bulletin.data.lock import data_lock
+from bulletin.data.provisional import flag_provisional, provisional_file, read_provisional, record_provisional
 from bulletin.data.quarters import QUARTER_PATTERN, quarter_sort_key
 from bulletin.data.reading import decode_text, read_bytes, read_csv_text, read_plain_csv, read_text
 from bulletin.data.selection import ordered_by_territory
@@ -99,14 +100,16 @@ def _read_dataset(data_dir: Path) -> Dataset:
     services = _empty_services()
     if services_path.exists():
         services = _read_services_file(services_path, problems)
+    flagged = read_provisional(data_dir, problems)
     if problems:
         raise DataError(capped(problems))
     if cached is None:
         trade = ordered_by_territory(trade)
         write_cache(cache, trade, warnings)
+    trade["provisional"] = flag_provisional(trade, flagged)  # not cached: the flags are another file
     for warning in warnings:
         log.warning(warning)
-    sources = files + ([services_path] if services_path.exists() else [])
+    sources = files + [path for path in (services_path, provisional_file(data_dir)) if path.exists()]
     return Dataset(trade=trade, services=services.drop(columns=["_file", "_line"], errors="ignore"),
                    source_files=sources, warnings=warnings,
                    source_hashes={**hashes, **file_hashes(sources[len(files):])})
@@ -209,10 +212,14 @@ def merge_trade(data_dir: Path, incoming: pd.DataFrame) -> MergeReport:
     A newer value for an existing key replaces the old one. The merged data are validated as a
     whole before anything is written, and each file is replaced atomically, so a failed import
     leaves the data folder as it was. The data folder's lock is held exclusively from the reading
-    to the last write: two imports at once each keep the other's revisions.
+    to the last write: two imports at once each keep the other's revisions. Rows with a
+    `provisional` column also update which figures are provisional (`provisional`).
     """
     with data_lock(data_dir, exclusive=True):
-        return _merge_into_files(data_dir, incoming)
+        report = _merge_into_files(data_dir, incoming)
+        if "provisional" in incoming:
+            record_provisional(data_dir, incoming)
+        return report
 
 
 def _merge_into_files(data_dir: Path, incoming: pd.DataFrame) -> MergeReport:

@@ -24,6 +24,8 @@ from bulletin.text.markup import Block
 from bulletin.text.narrative import Narrative
 from bulletin.text.typography import typographic
 
+NO_BREAK = "\u00a0"
+
 
 class SectionContext:
     """The edition being composed, seen from a section: its inputs, with the parts every section
@@ -36,6 +38,12 @@ class SectionContext:
         self.indicators: Indicators = inputs.indicators
         self.narrative: Narrative = inputs.narrative
         self.numbering = Numbering()
+
+    @property
+    def territory_of(self) -> str:
+        """The territory as the title qualifies it ("della Valle d'Aosta", "Lombardy's"), with
+        no-break spaces: a name is never parted over two lines of a title or a caption."""
+        return self.narrative.territory_of.replace(" ", NO_BREAK)
 
     def label(self, key: str, **values) -> str:
         """The label `key` as plain text, for table headers and tiles (escaped where they are set)."""
@@ -103,7 +111,7 @@ class SectionContext:
         """The table `name` with its numbered caption (`caption_key`, filled with the quarter and
         `values`, its unit) and source (markup; default the label `source`); a table does not
         start at the foot of a page."""
-        title = self.markup(caption_key, quarter=self.quarter(), **values)
+        title = self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of, **values)
         flowable = data_table(self.styles, self.caption("table", name, title),
                               self.caption("table", name, title, continued=True), table)
         return [CondPageBreak(40 * mm), flowable, Spacer(1, 2 * mm),

@@ -13,6 +13,7 @@ from babel.dates import format_date
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Image, KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 from reportlab.platypus import TableStyle
@@ -24,12 +25,16 @@ from bulletin.document.flowables import FormNumber, SectionTitle, contents_form,
 from bulletin.document.styles import FRAME_WIDTH
 from bulletin.text import formatting as fmt
 
+TITLE_SIZE = 30.0  # points: the cover title's size, where the territory's name fits the width
+
 
 def cover(ctx: SectionContext) -> list[Flowable]:
     """Logo and organisation, title, quarter, the headline with four key figures, edition facts."""
     s, edition, brand = ctx.styles, ctx.inputs.edition, ctx.inputs.brand
     white = ParagraphStyle("cover_white", fontName=s.regular, fontSize=11, leading=14, textColor=colors.white)
-    big = ParagraphStyle("cover_title", fontName=s.bold, fontSize=30, leading=35, textColor=colors.white)
+    title = ctx.label("title", territory_of=ctx.territory_of)
+    size = _title_size(title, s.bold)
+    big = ParagraphStyle("cover_title", fontName=s.bold, fontSize=size, leading=size * 7 / 6, textColor=colors.white)
     quarter = ParagraphStyle("cover_edition", fontName=s.bold, fontSize=15, leading=19,
                              textColor=colors.HexColor(brand.colours["secondary"]))
     logo = _logo(brand, 22 * mm, s.regular)
@@ -45,7 +50,7 @@ def cover(ctx: SectionContext) -> list[Flowable]:
         facts_line = ctx.markup("cover_facts", **facts)
     flowables = [
         head, Spacer(1, 12 * mm),
-        Paragraph(ctx.markup("title", territory_of=ctx.narrative.territory_of), big),
+        Paragraph(escape(title), big),
         Spacer(1, 3 * mm),
         Paragraph(escape(fmt.quarter_label(edition.quarter, ctx.lang)), quarter), Spacer(1, 34 * mm),
         Paragraph(ctx.markup("cover_headline_label"), s.caption),
@@ -76,7 +81,8 @@ def contents(ctx: SectionContext, body: list[Flowable]) -> list[Flowable]:
 
 def colophon(ctx: SectionContext) -> list[Flowable]:
     """At the foot of the last page: the release date, when the data were acquired, the next
-    release (`bulletin.release`), whom to ask and the terms of reuse (`brand.toml`)."""
+    release (`bulletin.release`), whom to ask (or, outside the brand's `contact_territories`, who
+    publishes) and the terms of reuse (`brand.toml`)."""
     s, edition, brand, lang = ctx.styles, ctx.inputs.edition, ctx.inputs.brand, ctx.lang
     lines = [ctx.markup("colophon_released", date=_date_label(edition.published, lang))]
     dates = edition.release
@@ -87,7 +93,9 @@ def colophon(ctx: SectionContext) -> list[Flowable]:
                                     quarter=fmt.quarter_label(dates.next_quarter, lang),
                                     date=_date_label(dates.next_release, lang)))
     department = ctx.label("brand_department", department=brand.department)
-    if brand.contact_name:
+    if not ctx.inputs.prints_contact:  # another territory's edition: the publisher, not its office's people
+        lines.append(ctx.markup("colophon_publisher", organisation=brand.organisation, department=department))
+    elif brand.contact_name:
         lines.append(ctx.markup("colophon_contact_named", name=brand.contact_name, department=department,
                                 contact=brand.contact))
     else:
@@ -96,6 +104,13 @@ def colophon(ctx: SectionContext) -> list[Flowable]:
     rule = HRFlowable(width="100%", thickness=0.5, color=s.colours["rule"], spaceBefore=0, spaceAfter=2 * mm)
     return [Spacer(1, 8 * mm), KeepTogether([rule, Paragraph(ctx.markup("colophon_title"), s.caption)]
                                             + [Paragraph(line, s.small) for line in lines])]
+
+
+def _title_size(title: str, font: str) -> float:
+    """The cover title's size: `TITLE_SIZE`, or less when the territory's name, which is never
+    parted (no-break spaces), would not fit the width ("della Provincia autonoma di Bolzano")."""
+    widest = max(pdfmetrics.stringWidth(run, font, 1.0) for run in title.split(" "))
+    return min(TITLE_SIZE, FRAME_WIDTH / widest)
 
 
 def _date_label(day: dt.date, lang: str) -> str:

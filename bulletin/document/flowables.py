@@ -15,7 +15,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import xObjectName
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import _listWrapOn  # how KeepTogether measures its content
 
 from bulletin.charts import Chart
 from bulletin.document.styles import FRAME_WIDTH, Styles
@@ -63,6 +64,33 @@ class Gap(Spacer):
 
 class SourceLine(Paragraph):
     """"Fonte: ..." under a chart or a table: a chart and its table of one source name it once."""
+
+
+MOST_WHITE = 0.25
+"""The largest part of a page left white to keep a chart with its table (see `KeptTogether`)."""
+
+
+class KeptTogether(KeepTogether):
+    """A chart and its table, on one page when they fit in what is left of it.
+
+    When they do not, they go together to the next page if that leaves at most `MOST_WHITE` of
+    this one white. Otherwise they are parted, each kept with its caption and source: the chart
+    first if it fits here, else the table, which starts here and runs on with "(segue)"; either
+    way the page is filled rather than left mostly white."""
+
+    def __init__(self, whole: list[Flowable], chart: list[Flowable], table: list[Flowable]):
+        super().__init__(whole)
+        self.chart, self.table = chart, table
+
+    def split(self, available_width, available_height):
+        parts = super().split(available_width, available_height)  # measures the whole: `_H`
+        frame = getattr(self, "_frame", None)
+        if self._H <= available_height or frame is None or available_height <= MOST_WHITE * frame._height:
+            return parts
+        chart = [g for f in self.chart for g in (f._content if isinstance(f, KeepTogether) else [f])]
+        _, chart_height = _listWrapOn(chart, available_width, self.canv)
+        first, second = (self.chart, self.table) if chart_height <= available_height else (self.table, self.chart)
+        return [self.NullActionFlowable()] + first + second  # laid out anew, one by one
 
 
 class ChartForm(Flowable):
@@ -115,19 +143,31 @@ class TableText:
     """The last rows are totals, set in bold under a rule."""
 
 
+FEWEST_ROWS = 3  # rows of a table left at the foot of a page, and carried over to the next
+
+
 class HouseTable(Table):
     """A table whose first row is its caption: repeated with the header on every page it runs
-    over, there with `continued`, the caption saying "(segue)"."""
+    over, there with `continued`, the caption saying "(segue)". A page never ends it with fewer
+    than `FEWEST_ROWS` rows carried over (a total alone under "(segue)"): more go with them."""
 
     continued: Flowable | None = None
 
     def split(self, available_width, available_height):
         parts = super().split(available_width, available_height)
+        while len(parts) == 2 and _body_rows(parts[1]) < FEWEST_ROWS and _body_rows(parts[0]) > FEWEST_ROWS:
+            available_height -= self._rowHeights[len(parts[0]._cellvalues) - 1]  # one row less here
+            parts = super().split(available_width, available_height)
         for part in parts[1:]:  # reportlab builds the parts as this class, with the caption row first
             part.continued = self.continued
             if self.continued is not None:
                 part._cellvalues[0] = [self.continued] + list(part._cellvalues[0][1:])
         return parts
+
+
+def _body_rows(table: Table) -> int:
+    """The rows of a part of a house table below its caption and header."""
+    return len(table._cellvalues) - 2
 
 
 CELL_PADDING = 4.0     # points left and right of a cell's text

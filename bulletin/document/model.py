@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bulletin import reference
 from bulletin.brand import Brand
 from bulletin.charts import Chart
 from bulletin.indicators.compute import Indicators
@@ -45,6 +46,17 @@ class DocumentInputs:
     notes: list[Block] | None
     services_text: list[Block]
     methodology: list[Block]
+
+    @property
+    def prints_contact(self) -> bool:
+        """Whether the cover and colophon give the brand's contact and named person: only in the
+        editions of `brand.contact_territories` (a territory within one of them too), or in all
+        when it lists none. Another region's edition names only the publisher."""
+        covered = self.brand.contact_territories
+        code: str | None = self.edition.territory
+        while code is not None and code not in covered:
+            code = reference.TERRITORIES[code].parent
+        return not covered or code is not None
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ class BulletinDocument(BaseDocTemplate):
         canvas.setFillColor(c["muted"])
         canvas.setFont(self.styles.regular, 8)
         canvas.drawString(MARGIN, 15 * mm, self.labels.fill("brand_department", department=brand.department))
-        canvas.drawString(MARGIN, 10.5 * mm, brand.contact)
+        if self.inputs.prints_contact:
+            canvas.drawString(MARGIN, 10.5 * mm, brand.contact)
         canvas.restoreState()
 
     def _decorate_page(self, canvas, doc):
@@ -88,8 +89,9 @@ class BulletinDocument(BaseDocTemplate):
         top = PAGE_HEIGHT - MARGIN
         canvas.setFont(s.bold, 8)
         canvas.setFillColor(c["primary"])
-        territory = self.inputs.indicators.territory["name"][edition.lang]
-        canvas.drawString(MARGIN, top, self.labels.fill("running_title", territory=territory))
+        # The territory as the text names it ("della Valle d'Aosta"), not by its formal bilingual name.
+        running_title = self.labels.fill("running_title", territory_of=self.inputs.narrative.territory_of)
+        canvas.drawString(MARGIN, top, running_title)
         canvas.setFont(s.regular, 8)
         canvas.setFillColor(c["muted"])
         canvas.drawRightString(PAGE_WIDTH - MARGIN, top, fmt.quarter_label(edition.quarter, edition.lang))

@@ -46,12 +46,13 @@ def flows_table(ctx: SectionContext) -> tuple[TableText, str]:
     for key, value, previous, change, flow in lines:
         row = [label(key), fmt.in_unit(value, unit, lang),
                "" if key == "row_balance" else fmt.in_unit(previous, unit, lang),
-               "" if key == "row_balance" else fmt.change(change, previous, lang)]
+               "" if key == "row_balance" else _change(change, value, previous, lang)]
         if contribution:
             row.append(fmt.points(flow.contribution_pp, lang) if flow else "")
         if year_to_date:
             row += ([fmt.in_unit(flow.ytd_value_eur, unit, lang), fmt.in_unit(flow.ytd_previous_eur, unit, lang),
-                     fmt.change(flow.ytd_yoy_pct, flow.ytd_previous_eur, lang)] if flow else ["", "", ""])
+                     _change(flow.ytd_yoy_pct, flow.ytd_value_eur, flow.ytd_previous_eur, lang)]
+                    if flow else ["", "", ""])
         rows.append(row)
     return TableText(header, rows), fmt.unit_name(unit, lang)
 
@@ -78,7 +79,7 @@ def ranked_table(ctx: SectionContext, name_column: str, items: list[RankedItem],
         label("col_share")]
     rows = [([rank] if ranks else [])
             + [name, fmt.in_unit(value, unit, lang), fmt.in_unit(previous, unit, lang),
-               fmt.change(change, previous, lang), fmt.NIL if value == 0 else fmt.share(share, lang)]
+               _change(change, value, previous, lang), fmt.NIL if value == 0 else fmt.share(share, lang)]
             for rank, name, value, previous, change, share in lines]
     return TableText(header, rows, text_columns=(0, 1) if ranks else (0,), total_rows=1), fmt.unit_name(unit, lang)
 
@@ -99,7 +100,7 @@ def provinces_table(ctx: SectionContext) -> tuple[TableText, str]:
               label("col_imports"), label("col_change"), label("col_rank"), label("col_top_product")]
 
     def amounts(now: float, before: float | None) -> list[str]:
-        return [fmt.in_unit(now, unit, lang), fmt.change(change_pct(now, before), before, lang)]
+        return [fmt.in_unit(now, unit, lang), _change(change_pct(now, before), now, before, lang)]
 
     rows = [[p.name[lang], *amounts(p.exports_eur, p.exports_previous_eur), str(p.export_rank),
              *amounts(p.imports_eur, p.imports_previous_eur), str(p.import_rank),
@@ -119,8 +120,17 @@ def services_table(ctx: SectionContext) -> TableText:
     header = [label("col_provider"), label("col_service"), label("col_firms"), label("col_smes"),
               label("col_activities"), label("col_firms_change")]
     rows = [[x.provider, x.service, fmt.number(x.firms, lang), fmt.number(x.smes, lang), fmt.number(x.activities, lang),
-             fmt.pct(x.firms_yoy_pct, lang)] for x in ctx.indicators.services]
+             _change(x.firms_yoy_pct, x.firms, x.firms_previous, lang, counts=True)] for x in ctx.indicators.services]
     return TableText(header, rows, text_columns=(0, 1))
+
+
+def _change(change: float | None, now: float, before: float | None, lang: str, counts: bool = False) -> str:
+    """A change as the tables print it (`fmt.change`; counts of firms have no "n.s." threshold),
+    but "–" when there is nothing in either year: there is nothing to compare, which is not a
+    figure missing ("n.d.")."""
+    if now == 0 and before == 0:
+        return fmt.NIL
+    return fmt.pct(change, lang) if counts else fmt.change(change, before, lang)
 
 
 def _product_name(product, short: dict, lang: str) -> str:

@@ -18,7 +18,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from bulletin.document import printed_tables
 from bulletin.document.context import SectionContext
 from bulletin.document.cover import colophon
-from bulletin.document.flowables import Gap, SectionTitle, SourceLine, tiles
+from bulletin.document.flowables import Gap, KeptTogether, SectionTitle, SourceLine, tiles
 
 Section = Callable[[SectionContext], list[Flowable]]
 
@@ -67,7 +67,8 @@ def provinces(ctx: SectionContext) -> list[Flowable]:
 def services(ctx: SectionContext) -> list[Flowable]:
     """What the services are (a template), then what they did in the quarter (the figures), with
     the agencies as their source; only in the editions of the territories they serve
-    (`[services] territories`)."""
+    (`[services] territories`). The chart comes first, as in the other sections, so that the
+    source named once for both is under the table."""
     if not ctx.indicators.reports_services:
         return []
     flowables = ctx.blocks(ctx.inputs.services_text)
@@ -75,9 +76,9 @@ def services(ctx: SectionContext) -> list[Flowable]:
     if ctx.indicators.services:
         providers = list(dict.fromkeys(item.provider for item in ctx.indicators.services))
         source = ctx.markup("source_providers", providers=", ".join(providers))
-        flowables += together(ctx.table("services", "table_services", printed_tables.services_table(ctx),
-                                        source=source),
-                              ctx.chart("services", source=source))
+        flowables += together(ctx.chart("services", source=source),
+                              ctx.table("services", "table_services", printed_tables.services_table(ctx),
+                                        source=source))
     return flowables
 
 
@@ -113,25 +114,30 @@ SECTIONS: dict[str, Section] = {
 """The sections in the order they are printed, after the cover and the contents."""
 
 
+SECTION_ROOM = 70 * mm
+"""A section starts on the page where the one before ends if this much is left, else on the next:
+never a forced page break, which leaves the end of every short section white."""
+
+
 def section_flowables(ctx: SectionContext) -> list[Flowable]:
-    """Every registered section that has something to say, under its heading: each on a new page
-    but the first, which shares its page with the contents (a page of eight lines alone is white);
-    the colophon closes the last."""
+    """Every registered section that has something to say, under its heading, one after another:
+    the first shares its page with the contents, each other starts where the one before ends when
+    `SECTION_ROOM` is left there; the colophon closes the last."""
     flowables: list[Flowable] = []
     for key, build in SECTIONS.items():
         content = build(ctx)
         if content:
             heading = ctx.label(f"section_{key}")
-            flowables += ([PageBreak()] if flowables else [Spacer(1, 8 * mm)])
+            flowables += ([CondPageBreak(SECTION_ROOM)] if flowables else [Spacer(1, 8 * mm)])
             flowables += [SectionTitle(escape(heading), ctx.styles.h1, key, plain=heading)] + content
     return flowables + colophon(ctx) if flowables else flowables
 
 
-def together(*parts: list[Flowable]) -> list[Flowable]:
-    """A chart and its table kept on one page when they fit on one, else parted at the page's
-    end; when both have the same source, it is named once, under the second."""
+def together(chart: list[Flowable], table: list[Flowable]) -> list[Flowable]:
+    """A chart and its table (`ctx.chart`, `ctx.table`) kept on one page where they fit, else
+    parted (`KeptTogether`); on one page, a source both have is named once, under the table."""
     flowables: list[Flowable] = []
-    for flowable in (f for part in parts for f in part):
+    for flowable in chart + table:
         if isinstance(flowable, KeepTogether):  # reportlab measures one inside another as endless
             flowables += flowable._content
         elif not isinstance(flowable, CondPageBreak):
@@ -143,4 +149,4 @@ def together(*parts: list[Flowable]) -> list[Flowable]:
                      if not (isinstance(f, Spacer) and i > 0 and isinstance(flowables[i - 1], Spacer))]
     while flowables and isinstance(flowables[-1], Spacer):  # room after, not to be kept on the page
         flowables.pop()
-    return [KeepTogether(flowables), Gap(4 * mm)] if flowables else []
+    return [KeptTogether(flowables, chart, table), Gap(4 * mm)] if flowables else []

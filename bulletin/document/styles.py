@@ -52,7 +52,7 @@ class Styles:
         self.caption = ParagraphStyle("caption", fontName=bold, fontSize=9, leading=12, textColor=c["primary"],
                                       spaceBefore=6, spaceAfter=3, keepWithNext=1)
         self.h1 = ParagraphStyle("h1", fontName=bold, fontSize=19, leading=23, textColor=c["primary"],
-                                 spaceAfter=7, keepWithNext=1)
+                                 spaceBefore=10, spaceAfter=7, keepWithNext=1)  # no space before at a page's top
         self.h2 = ParagraphStyle("h2", fontName=bold, fontSize=12, leading=15, textColor=c["primary"],
                                  spaceBefore=8, spaceAfter=4, keepWithNext=1)
         self.bullet = ParagraphStyle("bullet", parent=self.body, leftIndent=12, bulletIndent=2, spaceAfter=3)

@@ -31,12 +31,14 @@ def edition_tables(indicators: Indicators, lang: str, templates: Templates) -> d
                               "previous_eur": i.previous_eur, "yoy_pct": i.yoy_pct, "share_pct": i.share_pct}
                              for i in items])
 
+    # The provinces only where the PDF has their section: a region of one or two names them in a sentence.
+    compared = indicators.provinces if indicators.compares_provinces else []
     provinces = pd.DataFrame([{
         "code": p.code, "name": p.name[lang], "exports_eur": p.exports_eur, "exports_yoy_pct": p.exports_yoy_pct,
         "export_rank": p.export_rank, "imports_eur": p.imports_eur, "imports_yoy_pct": p.imports_yoy_pct,
         "import_rank": p.import_rank, "share_of_region_pct": p.share_of_region_pct,
         "top_export_product": p.top_export_product.code if p.top_export_product else None}
-        for p in indicators.provinces])
+        for p in compared])
     tables = {"products": ranked(indicators.products), "destinations": ranked(indicators.destinations),
               "areas": ranked(indicators.areas), "provinces": provinces,
               "trend": pd.DataFrame([vars(point) for point in indicators.trend]),

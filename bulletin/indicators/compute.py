@@ -92,6 +92,7 @@ def compute_indicators(trade: pd.DataFrame, services: pd.DataFrame | None, quart
         services_quarter_available=services is not None and bool((services["period"] == quarter).any()),
         reports_services=services is not None,
         warnings=[w for w in (warnings or []) if quarter in w],
+        provisional="provisional" in trade and bool(trade.loc[trade["period"] == quarter, "provisional"].any()),
     )
 
 

@@ -147,6 +147,9 @@ class Indicators:
     """Whether this edition reports the agencies' services (`[services] territories`): the others
     have no services section and no services figures, whatever `services.csv` holds."""
     warnings: list[str] = field(default_factory=list)
+    provisional: bool = False
+    """Whether ISTAT flagged any figure of the edition's quarter provisional (OBS_STATUS P): the
+    bulletin then says its data are provisional ("dati provvisori")."""
 
     @property
     def compares_provinces(self) -> bool:
@@ -156,7 +159,13 @@ class Indicators:
         return self.territory["level"] == "region" and len(self.provinces) >= MIN_PROVINCES_COMPARED
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The figures as `indicators.json` gives them. `provisional` is there only when true: an
+        edition's digest is of this text, and an edition sent before the flag existed keeps its
+        digest instead of coming back as a revision."""
+        figures = asdict(self)
+        if not self.provisional:
+            del figures["provisional"]
+        return figures
 
     def with_service_names(self, names: Mapping[str, str]) -> Indicators:
         """The same figures, with each service named as an edition's language names it (a

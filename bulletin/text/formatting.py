@@ -40,6 +40,7 @@ class NumberWords:
     billion: tuple[str, str]     # singular and plural, with {n}: "{n} miliardo", "{n} miliardi"
     million: tuple[str, str]
     thousand: tuple[str, str]    # "{n} mila"
+    thousand_in_full: bool       # thousands as a rounded number ("€832,000"), not with the word
     table_units: dict[str, str]  # the unit of a table's amounts, by TableUnit.key: "milioni di euro"
     euro: str                    # an amount in full or in thousands: "{amount} euro" ("832 mila euro")
     euro_scaled: str             # an amount in millions or billions: "{amount} di euro"
@@ -63,8 +64,16 @@ def number_words(lang: str) -> NumberWords:
         raise ConfigError(f"template {texts.name}: [table_units] must name {', '.join(missing)}")
     return NumberWords(not_available=texts.get("not_available"), not_significant=texts.get("not_significant"),
                        billion=pair("billion"), million=pair("million"), thousand=pair("thousand"),
+                       thousand_in_full=_flag(texts, "thousand_in_full"),
                        table_units=units, euro=texts.get("euro"), euro_scaled=texts.get("euro_scaled"),
                        quarter=texts.get("quarter"), quarter_short=texts.get("quarter_short"))
+
+
+def _flag(texts, key: str) -> bool:
+    value = texts.strings.get(key)
+    if not isinstance(value, bool):
+        raise ConfigError(f"template {texts.name}: {key} must be true or false")
+    return value
 
 
 @dataclass(frozen=True)
@@ -155,23 +164,54 @@ def money(value_eur: float, lang: str, decimals: int | None = None, unit: bool =
     """Euros in words a reader takes in at a glance: 3,2 miliardi, 409 milioni, 15,9 milioni, 832 mila.
 
     By default billions get one decimal, millions and thousands none from 100 up and one below,
-    so that small provinces do not all read "0 milioni". Only amounts below a thousand euros
-    are printed in full: never "831.832 euro".
+    so that small provinces do not all read "0 milioni" (`decimals` adds to or replaces that).
+    Only amounts below a thousand euros are printed in full: never "831.832 euro". A language
+    whose `numbers.toml` sets `thousand_in_full` writes thousands as a rounded number instead of
+    a word, as English prose does: "€832,000", not "€832 thousand".
     """
     words = number_words(lang)
     if not math.isfinite(value_eur):
         return words.not_available
-    for divisor, (singular, plural) in ((1e9, words.billion), (1e6, words.million), (1e3, words.thousand)):
+    scale = _scale(value_eur)
+    if scale is None:
+        amount = number(value_eur, lang)
+        return words.euro.format(amount=amount) if unit else amount
+    divisor, places = scale
+    places = places if decimals is None else decimals
+    (singular, plural) = {1e9: words.billion, 1e6: words.million, 1e3: words.thousand}[divisor]
+    text = number(value_eur / divisor, lang, places)
+    if divisor == 1e3 and words.thousand_in_full:
+        amount = number(round(value_eur / divisor, places) * divisor, lang)
+    else:
+        amount = (singular if text == "1" else plural).format(n=text)
+    if not unit:
+        return amount
+    return (words.euro if divisor == 1e3 else words.euro_scaled).format(amount=amount)  # "832 mila euro"
+
+
+def _scale(value_eur: float) -> tuple[float, int] | None:
+    """The unit an amount is written in (1e9, 1e6 or 1e3) and its decimals; None below a thousand."""
+    for divisor in (1e9, 1e6, 1e3):
         if abs(value_eur) >= divisor * 0.9995:
             scaled = value_eur / divisor
-            places = decimals if decimals is not None else (1 if divisor == 1e9 or abs(round(scaled, 1)) < 100 else 0)
-            text = number(scaled, lang, places)
-            amount = (singular if text == "1" else plural).format(n=text)
-            if not unit:
-                return amount
-            return (words.euro if divisor == 1e3 else words.euro_scaled).format(amount=amount)  # "832 mila euro"
-    amount = number(value_eur, lang)
-    return words.euro.format(amount=amount) if unit else amount
+            return divisor, 1 if divisor == 1e9 or abs(round(scaled, 1)) < 100 else 0
+    return None
+
+
+def money_pair(first_eur: float, second_eur: float, lang: str) -> tuple[str, str]:
+    """Two amounts a sentence compares, as `money` prints them; when they would print alike
+    ("5,8 contro 5,8 miliardi") but differ, both with one more decimal at a time, up to three
+    more, until they read apart: "5,83 contro 5,78 miliardi"."""
+    pair = money(first_eur, lang), money(second_eur, lang)
+    scales = _scale(first_eur), _scale(second_eur)
+    if pair[0] != pair[1] or first_eur == second_eur or None in scales or scales[0] != scales[1]:
+        return pair
+    places = scales[0][1]
+    for extra in (1, 2, 3):
+        pair = money(first_eur, lang, places + extra), money(second_eur, lang, places + extra)
+        if pair[0] != pair[1]:
+            break
+    return pair
 
 
 def millions(value_eur: float, lang: str, decimals: int = 1) -> str:

@@ -1,15 +1,19 @@
 """The small rules that turn figures into the words an analyst would use; the words themselves
 are in the language's `narrative.toml`.
 
-* a value is approximated by its first significant digit ("oltre 3 miliardi" for 3.15 billion:
-  at most 15% above the round figure; "quasi mezzo miliardo" for 480 million: at most 4.5% below
-  it);
+* a value is approximated by its first significant digit only when the words are true of it as a
+  reader takes them: "oltre 3 miliardi" for 3.15 billion (at most 10% above the round figure),
+  "quasi 300 milioni" for 293 million (at most 2.5% below it); 574 million is neither "quasi 600"
+  nor "oltre 500", and is printed as it is;
 * a share is called "circa un terzo" when it is within 8% (relative) of a simple fraction;
 * a change is rising or falling only if it is non-zero as printed with one decimal;
 * a figure takes the Italian article its sound asks for ("il 13,0%", "l'8,1%", "lo 0,3%"), a name
   the article its table gives ("la Lombardia"); a template puts either after a preposition with a
   format spec, `{share:di}` "dello 0,3%", `{territory:di}` "della Lombardia" (the contracted forms
-  are the language's `[prepositions]` table, never spelt out here);
+  are the language's `[prepositions]` table, never spelt out here); a bare name that begins with
+  the preposition's own vowel takes its euphonic form when the table gives one ("ad Ancona");
+* a verb agrees with a name that is plural ("le Marche si collocano"): a template writes both
+  forms after the name's placeholder, `{territory:si colloca|si collocano}`;
 * an ordinal takes the form of its CLDR ordinal category ("1st", "2nd", "3rd", "4th").
 """
 from __future__ import annotations
@@ -23,13 +27,14 @@ from babel import Locale
 
 from bulletin.text.formatting import LOCALES, number
 
-OVER_TOLERANCE = 0.15     # "oltre 3 miliardi" for up to 15% above the round figure
-UNDER_TOLERANCE = 0.045   # "quasi 500 milioni" for up to 4.5% below it
+OVER_TOLERANCE = 0.10     # "oltre 3 miliardi" for up to 10% above the round figure
+UNDER_TOLERANCE = 0.025   # "quasi 300 milioni" for up to 2.5% below it (293 million, not 574 for 600)
 FRACTION_TOLERANCE = 0.08  # "circa un terzo" within 8% of one third
 FRACTIONS = (("1/2", 1 / 2), ("1/3", 1 / 3), ("2/3", 2 / 3), ("1/4", 1 / 4), ("3/4", 3 / 4),
              ("1/5", 1 / 5), ("1/10", 1 / 10))
 HALF_BILLION = 5e8
 NO_ARTICLE = "-"  # the article of a name that takes none ("di Milano"), in every table
+AGREEMENT = "|"   # `{x:singular|plural}`: the form that agrees in number with the name x
 
 
 def direction(change: float | None, decimals: int = 1) -> str:
@@ -43,7 +48,7 @@ def direction(change: float | None, decimals: int = 1) -> str:
 
 
 def approximation(value: float) -> tuple[str, float] | None:
-    """("over", 3e9) for 3.15 billion, ("under", 5e8) for 480 million, None when no round figure is near.
+    """("over", 3e9) for 3.15 billion, ("under", 3e8) for 293 million, None when no round figure is near.
 
     The round figures are the multiples of the value's first significant digit; values under a
     million are not approximated.
@@ -112,30 +117,39 @@ def _ordinal_rule(lang: str):
 class Figure(str):
     """A printed figure or name that a template may put after a preposition: `{share:di}` prints
     "del 31,5%", "dell'8,1%" or "dello 0,3%"; `{territory:di}` "della Lombardia"; `{x:art}` the
-    article alone ("lo 0,3%", "gli Stati Uniti").
+    article alone ("lo 0,3%", "gli Stati Uniti"); `{x:esporta|esportano}` the verb (or any words)
+    that agree with the name in number ("le Marche esportano").
 
     The form is the language's `[prepositions]` table's entry for the spec and the article,
     placed before `stem` (the name after an article: "Spezia" for La Spezia, so "della Spezia",
-    while the article alone leaves "La Spezia" as it is); `forms` are forms of a name's own that
-    win over the table ("Lombardy's"). It formats itself, so `Texts.fill`
-    passes it through unescaped (names are escaped before they become figures).
+    while the article alone leaves "La Spezia" as it is); a name without an article that begins
+    with a vowel takes the entry "-<vowel>" when there is one (`a` has "-a" = "ad ": "ad Ancona",
+    but "a Imperia"); `forms` are forms of a name's own that win over the table ("Lombardy's").
+    It formats itself, so `Texts.fill` passes it through unescaped (names are escaped before they
+    become figures).
     """
 
     article: str
     prepositions: Mapping[str, Mapping[str, str]]
     stem: str
     forms: Mapping[str, str]
+    plural: bool
 
     def __new__(cls, text: str, article: str = NO_ARTICLE, prepositions: Mapping[str, Mapping[str, str]] | None = None,
-                stem: str | None = None, forms: Mapping[str, str] | None = None):
+                stem: str | None = None, forms: Mapping[str, str] | None = None, plural: bool = False):
         obj = super().__new__(cls, text)
         obj.article, obj.prepositions = article, prepositions or {}
-        obj.stem, obj.forms = text if stem is None else stem, forms or {}
+        obj.stem, obj.forms, obj.plural = text if stem is None else stem, forms or {}, plural
         return obj
 
     def __format__(self, spec: str) -> str:
         if not spec:
             return str(self)
+        if AGREEMENT in spec:
+            forms = spec.split(AGREEMENT)
+            if len(forms) != 2:
+                raise ValueError(f"{{x:{spec}}} must give two forms, singular|plural")
+            return forms[1] if self.plural else forms[0]
         if spec in self.forms:
             return self.forms[spec]
         table = self.prepositions.get(spec)
@@ -146,4 +160,6 @@ class Figure(str):
             raise ValueError(f"[prepositions] {spec} has no form for the article {self.article!r} ({str(self)!r})")
         if self.stem != self and prefix.strip().lower() == self.article.lower():
             return str(self)  # a name that carries its article is its own articled form: "La Spezia"
+        if self.article == NO_ARTICLE and self.stem[:1].isalpha():
+            prefix = table.get(NO_ARTICLE + self.stem[:1].lower(), prefix)  # "ad Ancona"
         return prefix + self.stem

@@ -3,12 +3,14 @@ article a sentence gives it, read from the language's tables.
 
 * `territories.toml`: the name of Italy, every region and every province in running text
   ("Valle d'Aosta", not the formal "Valle d'Aosta/Vallée d'Aoste" of the tables), its article
-  ("la" Lombardia, none for Milano), the name after an article when the article is part of the
-  name (La Spezia, "della Spezia"), and in English the possessive ("Lombardy's");
+  ("la" Lombardia, none for Milano; "the" Aosta Valley), whether it is plural ("le Marche", so
+  that a verb agrees with it), the name after an article when the article is part of the name
+  (La Spezia, "della Spezia"), and in English the possessive ("Lombardy's", "the Aosta Valley's");
 * `countries.toml`: the article of every country ("gli" Stati Uniti, "the" United States) and the
   few names a sentence writes otherwise than the tables ("unspecified countries");
-* `[product_in_text]` of `narrative.toml`: the product groups as a sentence names them, with
-  their article ("i medicinali e preparati farmaceutici").
+* the product groups: the tables' name (`reference.PRODUCTS`), so that prose and tables call a
+  group the same, with the article `[product_in_text]` of `narrative.toml` gives it ("i
+  medicinali e preparati farmaceutici").
 
 Every name becomes a `Figure`, so a sentence writes `{territory:di}` or `{country:art}` and the
 contracted form comes from `[prepositions]`. A code missing from a table is an error naming the
@@ -19,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
+from bulletin import reference
 from bulletin.errors import ConfigError
 from bulletin.templates import Templates, Texts
 from bulletin.text.grammar import NO_ARTICLE, Figure
@@ -28,6 +31,7 @@ class Names:
     """The names of one language's tables, as figures a sentence can inflect."""
 
     def __init__(self, templates: Templates, lang: str, narrative: Texts):
+        self.lang = lang
         self.prepositions = narrative.table("prepositions")
         self.territories_file = f"{lang}/territories.toml"
         territories = templates.read_toml(self.territories_file)
@@ -41,15 +45,22 @@ class Names:
         self.products = narrative.table("product_in_text")
 
     def territory(self, code: str) -> Figure:
-        """"Lombardia" that reads "della Lombardia" as {x:di}; "Lombardy" with {x:poss} "Lombardy's"."""
+        """"Lombardia" that reads "della Lombardia" as {x:di}; "Lombardy" with {x:poss} "Lombardy's",
+        "Aosta Valley" with {x:poss} "the Aosta Valley's" and {x:Poss} "The Aosta Valley's"."""
         entry = self._entry(self.territories, code, self.territories_file, "territories")
         name = _text(entry, "name", code, self.territories_file)
+        article = _article(entry.get("article", NO_ARTICLE), code, self.territories_file)
+        plural = entry.get("plural", False)
+        if not isinstance(plural, bool):
+            raise ConfigError(f"template {self.territories_file}: plural of {code} must be true or false")
         forms = {}
         possessive = entry.get("possessive", self.possessive)
         if isinstance(possessive, str):
-            forms["poss"] = escape(possessive.format(name=name))
-        return Figure(escape(name), _article(entry.get("article", NO_ARTICLE), code, self.territories_file),
-                      self.prepositions, stem=escape(entry.get("after_article", name)), forms=forms)
+            for spec, article_spec in (("poss", "art"), ("Poss", "Art")):  # "the Aosta Valley's"
+                before = self.prepositions.get(article_spec, {}).get(article, "")
+                forms[spec] = escape(before + possessive.format(name=name))
+        return Figure(escape(name), article, self.prepositions, stem=escape(entry.get("after_article", name)),
+                      forms=forms, plural=plural)
 
     def country(self, code: str, name: str) -> Figure:
         """The country `name` (the tables' name) as a sentence names it, with its article."""
@@ -60,11 +71,14 @@ class Names:
         return Figure(escape(in_text), _article(article, code, self.countries_file), self.prepositions)
 
     def product(self, code: str) -> Figure:
-        """"medicinali e preparati farmaceutici", article "i": {x:di} is "dei medicinali ..."."""
+        """The group as the tables name it, in lower case inside a sentence, with its article:
+        "medicinali e preparati farmaceutici", article "i", so {x:di} is "dei medicinali ..."."""
         entry = self._entry(self.products, code, self.products_file, "product_in_text")
-        name = _text(entry, "name", code, self.products_file)
-        return Figure(escape(name), _article(entry.get("article", NO_ARTICLE), code, self.products_file),
-                      self.prepositions)
+        product = reference.PRODUCTS.get(code)
+        if product is None:
+            raise ConfigError(f"template {self.products_file}: [product_in_text] names {code!r}, not a product group")
+        return Figure(escape(_in_sentence(product.name(self.lang))),
+                      _article(entry.get("article", NO_ARTICLE), code, self.products_file), self.prepositions)
 
     @staticmethod
     def _entry(table: Mapping, code: str, file: str, key: str) -> Mapping:
@@ -92,3 +106,11 @@ def _article(article, code: str, file: str) -> str:
     if not isinstance(article, str):
         raise ConfigError(f"template {file}: the article of {code} must be text (\"{NO_ARTICLE}\" for none)")
     return article
+
+
+def _in_sentence(name: str) -> str:
+    """A table's name as it reads inside a sentence: "Medicinali ..." -> "medicinali ...", but an
+    acronym keeps its capitals ("UE27")."""
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]

@@ -1,12 +1,13 @@
 """The provinces section of a regional edition: who leads exports and imports, who moves most,
-what each province is known for, and what the provinces do not account for."""
+what each province is known for (said once for the provinces that share it), and what the
+provinces do not account for."""
 from __future__ import annotations
 
 import pandas as pd
 
 from bulletin.indicators.compute import Indicators, ProvinceFigures, rank_by_value
 from bulletin.text.sections import MIN_SHARE_PCT, movers, movers_key, paragraph, ranked
-from bulletin.text.wording import Wording
+from bulletin.text.wording import Wording, significant
 
 TOP_PROVINCES = 4         # provinces named in each ranking (the first and the next three)
 TOP_GROUPS = 3            # product groups whose leading provinces are named
@@ -34,23 +35,27 @@ def provinces_in_brief(ind: Indicators, w: Wording) -> list[str]:
     if len(ind.provinces) == 1:
         only = ind.provinces[0]
         return [w.fill("provinces_brief_one", value=w.money(only.exports_eur),
-                       change_note=w.change_note(only.exports_yoy_pct), share=w.share(only.share_of_region_pct))]
+                       change_note=w.change_note(only.exports_yoy_pct, only.exports_previous_eur),
+                       share=w.share(only.share_of_region_pct))]
     items = [w.fill("province_brief_item", province=w.province(p), value=w.money(p.exports_eur),
-                    change_note=w.change_note(p.exports_yoy_pct), share=w.share(p.share_of_region_pct))
+                    change_note=w.change_note(p.exports_yoy_pct, p.exports_previous_eur),
+                    share=w.share(p.share_of_region_pct))
              for p in sorted(ind.provinces, key=lambda p: p.export_rank)]
     return [w.fill("provinces_brief", items=w.join(items))]
 
 
-def _item(province: ProvinceFigures, value: float, change: float | None, w: Wording) -> str:
-    return w.fill("province_item", province=w.province(province), value=w.money(value), change_note=w.change_note(change))
+def _item(province: ProvinceFigures, value: float, change: float | None, base: float, w: Wording) -> str:
+    return w.fill("province_item", province=w.province(province), value=w.money(value),
+                  change_note=w.change_note(change, base))
 
 
 def _exporters(by_exports: list[ProvinceFigures], w: Wording) -> str:
     first = by_exports[0]
     return paragraph(
         w.fill("provinces_exports_first", province=w.province(first), value=w.money(first.exports_eur),
-               share=w.share(first.share_of_region_pct), change_clause=w.change_clause(first.exports_yoy_pct)),
-        w.listing("provinces_exports_next", [_item(p, p.exports_eur, p.exports_yoy_pct, w)
+               share=w.share(first.share_of_region_pct),
+               change_clause=w.change_clause(first.exports_yoy_pct, first.exports_previous_eur)),
+        w.listing("provinces_exports_next", [_item(p, p.exports_eur, p.exports_yoy_pct, p.exports_previous_eur, w)
                                              for p in by_exports[1:TOP_PROVINCES] if p.exports_eur > 0]))
 
 
@@ -60,12 +65,13 @@ def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> 
     if first.imports_eur <= 0:
         return None
     values = dict(province=w.province(first), value=w.money(first.imports_eur),
-                  change_note=w.change_note(first.imports_yoy_pct))
+                  change_note=w.change_note(first.imports_yoy_pct, first.imports_previous_eur))
     if first.code == first_exporter.code:
         leader = w.fill("provinces_imports_same", trade_level=w.level(first.exports_eur + first.imports_eur), **values)
     else:
         leader = w.fill("provinces_imports_first", **values)
-    return paragraph(leader, w.listing("provinces_imports_next", [_item(p, p.imports_eur, p.imports_yoy_pct, w)
+    return paragraph(leader, w.listing("provinces_imports_next", [_item(p, p.imports_eur, p.imports_yoy_pct,
+                                                                        p.imports_previous_eur, w)
                                                                   for p in by_imports[1:TOP_PROVINCES]
                                                                   if p.imports_eur > 0]))
 
@@ -73,7 +79,8 @@ def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> 
 def _movers(ind: Indicators, w: Wording) -> str | None:
     """The fastest-rising and fastest-falling province among those that count."""
     found = movers([p for p in ind.provinces if p.share_of_region_pct is not None
-                    and p.share_of_region_pct >= MIN_SHARE_PCT], lambda p: p.exports_yoy_pct)
+                    and p.share_of_region_pct >= MIN_SHARE_PCT and significant(p.exports_previous_eur)],
+                   lambda p: p.exports_yoy_pct)
     if not found:
         return None
     up, down = found
@@ -85,16 +92,41 @@ def _movers(ind: Indicators, w: Wording) -> str | None:
 
 def _specialities(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording) -> str | None:
     """The first product of each leading province, and the leading provinces of the first products."""
-    specialisations = []
-    for p in by_exports[:TOP_PROVINCES]:
-        if p.top_export_product is None or p.exports_eur <= 0:
-            continue
-        key = "specialisation_first" if not specialisations else "specialisation_other"
-        specialisations.append(w.fill(key, province=w.province(p), product=w.product(p.top_export_product),
-                                      share=w.share(p.top_export_product.value_eur / p.exports_eur * 100)))
     groups = _group_leaders(ind, w)
-    return paragraph(w.fill("provinces_specialisation", items=w.join(specialisations)) if specialisations else None,
+    return paragraph(_specialisations(ind, by_exports, w),
                      w.fill("provinces_groups", items=w.join_clauses(groups)) if groups else None) or None
+
+
+def _specialisations(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording) -> str | None:
+    """What the leading provinces export most, each product named once: "Ancona e Fermo esportano
+    soprattutto i medicinali (rispettivamente il 59,8% e il 39,1%)", or, when they all share it,
+    "in tutte le 4 province il primo prodotto è quello dei medicinali ..."."""
+    leading = [p for p in by_exports[:TOP_PROVINCES] if p.top_export_product is not None and p.exports_eur > 0]
+    by_product: dict[str, list[ProvinceFigures]] = {}
+    for p in leading:
+        by_product.setdefault(p.top_export_product.code, []).append(p)
+    if not by_product:
+        return None
+
+    def shares(provinces: list[ProvinceFigures]) -> str:
+        return w.join([w.share(p.top_export_product.value_eur / p.exports_eur * 100) for p in provinces])
+
+    if len(by_product) == 1 and len(leading) > 1:
+        key = "specialisation_all" if len(leading) == len(ind.provinces) else "specialisation_leading"
+        return w.fill("provinces_specialisation", items=w.fill(
+            key, count=w.number(len(leading)), product=w.product(leading[0].top_export_product),
+            shares=shares(leading)))
+    clauses = []
+    for provinces in by_product.values():
+        place = "first" if not clauses else "other"
+        product = w.product(provinces[0].top_export_product)
+        if len(provinces) == 1:
+            clauses.append(w.fill(f"specialisation_{place}", province=w.province(provinces[0]), product=product,
+                                  share=w.share(provinces[0].top_export_product.value_eur / provinces[0].exports_eur * 100)))
+        else:
+            clauses.append(w.fill(f"specialisation_shared_{place}", provinces=w.join([format(w.province(p), "art") for p in provinces]),
+                                  product=product, shares=shares(provinces)))
+    return w.fill("provinces_specialisation", items=w.join(clauses))
 
 
 def _group_leaders(ind: Indicators, w: Wording) -> list[str]:

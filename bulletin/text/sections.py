@@ -14,7 +14,7 @@ from bulletin.indicators.compute import Indicators, RankedItem
 from bulletin.text import formatting
 from bulletin.text.formatting import quarter_label
 from bulletin.text.grammar import direction
-from bulletin.text.wording import Wording
+from bulletin.text.wording import Wording, significant
 
 TOP_PRODUCTS = 5          # product groups named in the products section
 TOP_DESTINATIONS = 5      # countries named in the destinations section
@@ -27,7 +27,7 @@ MIN_SHARE_PCT = 1.0       # products and provinces below this share are left out
 def headline(ind: Indicators, w: Wording) -> str:
     """One sentence for the cover and the e-mail."""
     flow = ind.exports
-    if flow.yoy_pct is None:
+    if w.direction(flow.yoy_pct, flow.previous_eur) in ("na", "ns"):
         return w.fill("headline", exports=w.money(flow.value_eur))
     return w.fill("headline_change", exports=w.money(flow.value_eur), exports_change=w.pct(flow.yoy_pct))
 
@@ -38,13 +38,16 @@ def summary(ind: Indicators, w: Wording) -> list[str]:
     if flow.share_of_national_pct is not None and not is_national(ind):
         share_of_italy = w.fill("summary_share", share_level=w.share_level(flow.share_of_national_pct),
                                 national_exports=w.money(ind.national_exports.value_eur),
-                                national_change_note=w.change_note(ind.national_exports.yoy_pct))
+                                national_change_note=w.change_note(ind.national_exports.yoy_pct,
+                                                                   ind.national_exports.previous_eur))
     region_rank = _region_rank(ind, w) if ind.territory["level"] == "region" else None
     paragraphs = [
-        paragraph(w.fill(f"summary_exports_{direction(flow.yoy_pct)}", exports_level=w.level(flow.value_eur),
+        paragraph(w.fill(f"summary_exports_{w.direction(flow.yoy_pct, flow.previous_eur)}",
+                         exports_level=w.level(flow.value_eur),
                          exports_change=w.pct(flow.yoy_pct), exports_change_abs=w.abs_pct(flow.yoy_pct)),
                   share_of_italy, region_rank, contribution(ind, w)),
-        w.fill("summary_trade", trade=w.money(ind.trade_eur), trade_change_note=w.change_note(ind.trade_yoy_pct),
+        w.fill("summary_trade", trade=w.money(ind.trade_eur),
+               trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
                balance_phrase=w.balance_phrase(ind.balance_eur))]
     leaders = _leaders(ind, w)
     if leaders:
@@ -59,22 +62,23 @@ def _leaders(ind: Indicators, w: Wording) -> list[str]:
     if top_products:
         top = top_products[0]
         leaders.append(w.fill("summary_top_product", product=w.product(top), value=w.money(top.value_eur),
-                              change_note=w.change_note(top.yoy_pct)))
+                              change_note=w.change_note(top.yoy_pct, top.previous_eur)))
     top_destinations = ranked(ind.destinations)
     if top_destinations:
         top = top_destinations[0]
         leaders.append(w.fill("summary_top_destination", country=w.country(top), value=w.money(top.value_eur),
-                              change_note=w.change_note(top.yoy_pct)))
+                              change_note=w.change_note(top.yoy_pct, top.previous_eur)))
     by_exports = sorted(ind.provinces, key=lambda p: p.export_rank) if ind.compares_provinces else []
     if by_exports and by_exports[0].exports_eur > 0 and by_exports[0].share_of_region_pct is not None:
         top = by_exports[0]
         leaders.append(w.fill("summary_top_province", province=w.province(top), share=w.share(top.share_of_region_pct),
-                              value=w.money(top.exports_eur), change_note=w.change_note(top.exports_yoy_pct)))
+                              value=w.money(top.exports_eur),
+                              change_note=w.change_note(top.exports_yoy_pct, top.exports_previous_eur)))
     region = ind.region
     # A region of one province (Valle d'Aosta) has no ranking to speak of.
     if (region is not None and region.export_rank is not None and region.share_of_region_pct is not None
             and region.provinces > 1):
-        leaders.append(w.fill("summary_region_rank", rank_ordinal=w.ordinal(region.export_rank),
+        leaders.append(w.fill("summary_region_rank", rank_ordinal=w.rank(region.export_rank, region.provinces),
                               count=w.number(region.provinces),
                               region=w.territory(region.code),
                               share=w.share(region.share_of_region_pct), region_exports=w.money(region.exports_eur)))
@@ -88,8 +92,8 @@ def _region_rank(ind: Indicators, w: Wording) -> str | None:
     standing = ind.region_rank
     if standing is None:
         return None
-    return w.fill("region_rank_italy", region=w.territory(standing.code), rank_ordinal=w.ordinal(standing.export_rank),
-                  count=w.number(standing.regions))
+    return w.fill("region_rank_italy", region=w.territory(standing.code),
+                  rank_ordinal=w.rank(standing.export_rank, standing.regions), count=w.number(standing.regions))
 
 
 def contribution(ind: Indicators, w: Wording) -> str | None:
@@ -99,19 +103,22 @@ def contribution(ind: Indicators, w: Wording) -> str | None:
         return None
     key = "contribution_nil" if direction(points) == "flat" else "contribution"  # not "+0,0 punti"
     return w.fill(key, contribution=w.fig(formatting.points(points, w.lang)),
-                  national_change=w.pct(ind.national_exports.yoy_pct))
+                  national_change=w.change_note(ind.national_exports.yoy_pct, ind.national_exports.previous_eur))
 
 
 def exports(ind: Indicators, w: Wording) -> list[str]:
     paragraphs = []
     for flow_key, flow in (("exports", ind.exports), ("imports", ind.imports)):
+        if flow.previous_eur is None:
+            value, previous = w.money(flow.value_eur), w.pct(None)
+        else:
+            value, previous = w.money_pair(flow.value_eur, flow.previous_eur)
         paragraphs.append(paragraph(
-            w.fill(f"{flow_key}_{direction(flow.yoy_pct)}", value=w.money(flow.value_eur),
-                   previous=w.money(flow.previous_eur) if flow.previous_eur is not None else w.pct(None),
+            w.fill(f"{flow_key}_{w.direction(flow.yoy_pct, flow.previous_eur)}", value=value, previous=previous,
                    change=w.pct(flow.yoy_pct), change_abs=w.abs_pct(flow.yoy_pct)),
             _trend_sentence(ind, w, flow_key)))
     paragraphs.append(w.fill("exports_trade", trade=w.money(ind.trade_eur),
-                             trade_change_note=w.change_note(ind.trade_yoy_pct),
+                             trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
                              balance_phrase=w.balance_phrase(ind.balance_eur)))
     year_to_date = _year_to_date(ind, w)
     if year_to_date:
@@ -137,9 +144,10 @@ def _trend_sentence(ind: Indicators, w: Wording, flow_key: str) -> str | None:
     if current == lowest and values.count(lowest) == 1:
         return w.fill(f"trend_{flow_key}_lowest", count=count)
     top, bottom = points[values.index(highest)], points[values.index(lowest)]
+    max_value, min_value = w.money_pair(highest, lowest)
     return w.fill(f"trend_{flow_key}_range", count=count,
-                  max_value=w.money(highest), max_quarter=quarter_label(top.quarter, w.lang),
-                  min_value=w.money(lowest), min_quarter=quarter_label(bottom.quarter, w.lang))
+                  max_value=max_value, max_quarter=quarter_label(top.quarter, w.lang),
+                  min_value=min_value, min_quarter=quarter_label(bottom.quarter, w.lang))
 
 
 def _year_to_date(ind: Indicators, w: Wording) -> str | None:
@@ -150,10 +158,10 @@ def _year_to_date(ind: Indicators, w: Wording) -> str | None:
         return None
     flow = ind.exports
     period = periods[str(quarters_in_year)].format(year=w.common["year"])
-    return w.fill(f"ytd_{direction(flow.ytd_yoy_pct)}", ytd_period=period, value=w.money(flow.ytd_value_eur),
-                  change=w.pct(flow.ytd_yoy_pct), change_abs=w.abs_pct(flow.ytd_yoy_pct),
-                  imports=w.money(ind.imports.ytd_value_eur),
-                  imports_change_note=w.change_note(ind.imports.ytd_yoy_pct))
+    return w.fill(f"ytd_{w.direction(flow.ytd_yoy_pct, flow.ytd_previous_eur)}", ytd_period=period,
+                  value=w.money(flow.ytd_value_eur), change=w.pct(flow.ytd_yoy_pct),
+                  change_abs=w.abs_pct(flow.ytd_yoy_pct), imports=w.money(ind.imports.ytd_value_eur),
+                  imports_change_note=w.change_note(ind.imports.ytd_yoy_pct, ind.imports.ytd_previous_eur))
 
 
 def _shares_of_italy(ind: Indicators, w: Wording) -> list[str]:
@@ -166,7 +174,7 @@ def _shares_of_italy(ind: Indicators, w: Wording) -> list[str]:
         if flow.share_of_national_pct is not None:
             shares.append(w.fill(key, share_level=w.share_level(flow.share_of_national_pct),
                                  national=w.money(national.value_eur),
-                                 national_change_note=w.change_note(national.yoy_pct)))
+                                 national_change_note=w.change_note(national.yoy_pct, national.previous_eur)))
     return shares
 
 
@@ -176,15 +184,17 @@ def products(ind: Indicators, w: Wording) -> list[str]:
         return [w.fill("products_none")]
     first, second = items[0], items[1] if len(items) > 1 else None
     others = [w.fill("product_item", product=w.product(p), value=w.money(p.value_eur),
-                     change_note=w.change_note(p.yoy_pct)) for p in items[2:TOP_PRODUCTS]]
+                     change_note=w.change_note(p.yoy_pct, p.previous_eur)) for p in items[2:TOP_PRODUCTS]]
     paragraphs = [paragraph(
         w.fill("products_first", product=w.product(first), value_level=w.level(first.value_eur),
-               share=w.share(first.share_pct), change_clause=w.change_clause(first.yoy_pct),
+               share=w.share(first.share_pct), change_clause=w.change_clause(first.yoy_pct, first.previous_eur),
                share_level=w.share_level(first.share_pct) if first.share_pct is not None else w.share(None)),
         w.fill("products_second", product=w.product(second), value_level=w.level(second.value_eur),
-               share=w.share(second.share_pct), change_clause=w.change_clause(second.yoy_pct)) if second else None,
+               share=w.share(second.share_pct),
+               change_clause=w.change_clause(second.yoy_pct, second.previous_eur)) if second else None,
         w.listing("products_others", others))]
-    found = movers([p for p in items if p.share_pct is not None and p.share_pct >= MIN_SHARE_PCT], lambda p: p.yoy_pct)
+    found = movers([p for p in items if p.share_pct is not None and p.share_pct >= MIN_SHARE_PCT
+                    and significant(p.previous_eur)], lambda p: p.yoy_pct)
     if found:
         up, down = found
         paragraphs.append(w.fill(
@@ -202,16 +212,17 @@ def destinations(ind: Indicators, w: Wording) -> list[str]:
 
     def item(d: RankedItem) -> str:
         return w.fill("destination_item", country=w.country(d), value=w.money(d.value_eur),
-                      change_note=w.change_note(d.yoy_pct))
+                      change_note=w.change_note(d.yoy_pct, d.previous_eur))
 
     paragraphs = [paragraph(
         w.fill("destinations_first", country=w.country(first), value=w.money(first.value_eur),
-               change_note=w.change_note(first.yoy_pct), share=w.share(first.share_pct)),
+               change_note=w.change_note(first.yoy_pct, first.previous_eur), share=w.share(first.share_pct)),
         w.listing("destinations_next", [item(d) for d in items[1:TOP_DESTINATIONS]]))]
     # The first market is described above; growth and falls are looked for among the next ones.
     leading = [d for d in items[1:] if d.rank <= MOVERS_AMONG]
-    rising = sorted((d for d in leading if direction(d.yoy_pct) == "up"), key=lambda d: -d.yoy_pct)[:MOVERS_SHOWN]
-    falling = sorted((d for d in leading if direction(d.yoy_pct) == "down"), key=lambda d: d.yoy_pct)[:MOVERS_SHOWN]
+    compared = [d for d in leading if significant(d.previous_eur)]
+    rising = sorted((d for d in compared if direction(d.yoy_pct) == "up"), key=lambda d: -d.yoy_pct)[:MOVERS_SHOWN]
+    falling = sorted((d for d in compared if direction(d.yoy_pct) == "down"), key=lambda d: d.yoy_pct)[:MOVERS_SHOWN]
     if (rising or falling) and len(leading) > 1:
         paragraphs.append(w.fill(movers_key("destinations_movers_", rising, falling),
                                  from_rank=w.ordinal(leading[0].rank), to_rank=w.ordinal(leading[-1].rank),
@@ -231,7 +242,7 @@ def _areas(ind: Indicators, w: Wording) -> str | None:
     rest = [w.fill("area_item", area=w.area(a), share=w.share(a.share_pct)) for a in areas[1:TOP_AREAS]]
     key = "areas_alone" if not rest else "areas_first" if len(rest) > 1 else "areas_first_one"
     return w.fill(key, area=w.area(top), share=w.share(top.share_pct), value=w.money(top.value_eur),
-                  change_note=w.change_note(top.yoy_pct), items=w.join(rest))
+                  change_note=w.change_note(top.yoy_pct, top.previous_eur), items=w.join(rest))
 
 
 def services(ind: Indicators, w: Wording) -> list[str]:

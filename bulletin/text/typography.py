@@ -1,9 +1,12 @@
-"""Printed text set as a typesetter would: typographic apostrophes and quotation marks.
+"""Printed text set as a typesetter would: typographic apostrophes and quotation marks, and
+no-break spaces where a line must not break.
 
 Templates, names and notes are written with the keyboard's straight ' and "; the printed bulletin
-gives ’ and “ ”. The files an edition publishes as data (indicators.json, the CSV and Excel
-tables) keep the characters as they are. The minus sign and the no-break space between a figure
-and its unit come from `formatting` and `numbers.toml`.
+gives ’ and “ ”. A reference and its number ("Figura 2", "Table 1"), a quarter ("II trimestre
+2016", "Q2 2016") and a figure and its points ("−1,5 punti") are joined by no-break spaces, so that
+no line ends inside them. The files an edition publishes as data (indicators.json, the CSV and
+Excel tables) keep the characters as they are. The minus sign and the no-break space between a
+figure and its unit come from `formatting` and `numbers.toml`.
 """
 from __future__ import annotations
 
@@ -13,26 +16,38 @@ import re
 _MARKUP = re.compile(r"(<[^>]*>|&[#\w]+;)")
 # A quote that opens: at the start, or after a space, a dash or an opening bracket.
 _OPENS_AFTER = " \t\n\u00a0([{\u2013\u2014/\u201c\u2018"
+NO_BREAK = "\u00a0"
+# Where a line must not break: each pattern keeps what it matched, with no-break spaces.
+_UNBREAKABLE = tuple((re.compile(pattern), replacement.replace(" ", NO_BREAK)) for pattern, replacement in (
+    (r"\b(Figura|Tavola|Figure|Table) (\d)", r"\1 \2"),                 # Figura 2, Table 1
+    (r"\b(I|II|III|IV) trimestre (\d{4})\b", r"\1 trimestre \2"),       # II trimestre 2016
+    (r"\bQ([1-4]) (\d{4})\b", r"Q\1 \2"),                              # Q2 2016
+    (r"(\d) (punti|punto|points|point|percentage)\b", r"\1 \2"),        # −1,5 punti
+))
 
 
 def typographic(markup: str) -> str:
-    """`markup` (paragraph markup or plain text) with typographic apostrophes and quotes:
-    dell'Italia -> dell’Italia, "n.d." -> “n.d.”; tags and entities are left as they are."""
-    if "'" not in markup and '"' not in markup:
-        return markup
+    """`markup` (paragraph markup or plain text) with typographic apostrophes and quotes
+    (dell'Italia -> dell’Italia, "n.d." -> “n.d.”) and no-break spaces where a line must not
+    break ("Figura\u00a02"); tags and entities are left as they are."""
     parts = _MARKUP.split(markup)
     previous = " "  # what comes before the first character: a quote there opens
+    quotes = "'" in markup or '"' in markup
     for i, part in enumerate(parts):
         if i % 2:  # a tag prints nothing; an entity prints a character that no quote opens after
             previous = "&" if part.startswith("&") else previous
             continue
-        chars = []
-        for char in part:
-            if char == "'":
-                char = "\u2018" if previous in _OPENS_AFTER else "\u2019"
-            elif char == '"':
-                char = "\u201c" if previous in _OPENS_AFTER else "\u201d"
-            chars.append(char)
-            previous = char
-        parts[i] = "".join(chars)
+        if quotes:
+            chars = []
+            for char in part:
+                if char == "'":
+                    char = "\u2018" if previous in _OPENS_AFTER else "\u2019"
+                elif char == '"':
+                    char = "\u201c" if previous in _OPENS_AFTER else "\u201d"
+                chars.append(char)
+                previous = char
+            part = "".join(chars)
+        for pattern, replacement in _UNBREAKABLE:
+            part = pattern.sub(replacement, part)
+        parts[i] = part
     return "".join(parts)

@@ -64,6 +64,21 @@ class Wording:
     def number(self, value: int) -> Figure:
         return self.fig(formatting.number(value, self.lang))
 
+    def money_pair(self, first: float, second: float) -> tuple[Figure, Figure]:
+        """Two amounts a sentence compares, told apart by a decimal more if they print alike."""
+        printed = formatting.money_pair(first, second, self.lang)
+        return self.fig(printed[0]), self.fig(printed[1])
+
+    def rank(self, rank: int, count: int) -> Figure:
+        """A place in a ranking as a sentence says it: "primo" for the first, "ultimo" for the
+        last of several ("all'ultimo posto", not "al 21° posto"), else the ordinal ("12°")."""
+        words = self.texts.table("rank_words")
+        if rank == 1 and isinstance(words.get("first"), str):
+            return self.fig(words["first"])
+        if rank == count > 1 and isinstance(words.get("last"), str):
+            return self.fig(words["last"])
+        return self.ordinal(rank)
+
     def ordinal(self, rank: int) -> Figure:
         forms = self.texts.table("ordinal")
         if not isinstance(forms.get("other"), str):
@@ -127,15 +142,25 @@ class Wording:
         about = self.texts.table("approx").get("about", "")
         return self.fill("share_approx", approx=self.fig(f"{about} {words[key]}".strip()), share=self.share(value))
 
-    def change_note(self, value: float | None) -> Figure:
-        """The signed change for a parenthesis, "+13,0%", or "var. n.d."."""
-        if value is None:
-            return self.fig(self.fill("change_note_na", change=self.pct(None)))
+    def direction(self, value: float | None, base: float | None = None) -> str:
+        """The variant of a sentence for a change: "up", "down", "flat", "na" (no base to compare
+        with) or "ns" (a base under `formatting.SIGNIFICANT_BASE_EUR`, where the tables print
+        "n.s.": the text gives no percentage either)."""
+        if value is not None and not significant(base):
+            return "ns"
+        return direction(value)
+
+    def change_note(self, value: float | None, base: float | None = None) -> Figure:
+        """The signed change for a parenthesis, "+13,0%", "var. n.d." or "var. non significativa"."""
+        kind = self.direction(value, base)
+        if kind in ("na", "ns"):
+            return self.fig(self.fill(f"change_note_{kind}", change=self.pct(None)))
         return self.pct(value)
 
-    def change_clause(self, value: float | None) -> str:
-        """"in crescita del 13,0%", "in calo del 2,4%", "senza variazioni (0,0%)", "variazione non disponibile (n.d.)"."""
-        return self.fill(f"change_{direction(value)}", change=self.abs_pct(value))
+    def change_clause(self, value: float | None, base: float | None = None) -> str:
+        """"in crescita del 13,0%", "in calo del 2,4%", "senza variazioni (0,0%)", "variazione non
+        disponibile (n.d.)", "variazione non significativa"."""
+        return self.fill(f"change_{self.direction(value, base)}", change=self.abs_pct(value))
 
     def balance_phrase(self, balance: float) -> str:
         if formatting.money(abs(balance), self.lang) == formatting.money(0, self.lang):
@@ -159,3 +184,9 @@ class Wording:
         if not items:
             return None
         return self.fill(key if len(items) > 1 else f"{key}_one", items=self.join(items), **values)
+
+
+def significant(base_eur: float | None) -> bool:
+    """Whether a change on this base (the value a year before) means something: the tables print
+    "n.s." below `formatting.SIGNIFICANT_BASE_EUR`; None is a base nobody gave, taken as it is."""
+    return base_eur is None or abs(base_eur) >= formatting.SIGNIFICANT_BASE_EUR

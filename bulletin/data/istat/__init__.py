@@ -1,11 +1,12 @@
-"""Read ISTAT foreign-trade SDMX-CSV downloads into canonical rows.
+"""Read ISTAT foreign-trade downloads into canonical rows.
 
-The source is ISTAT's dataflow 139_176, "Importazioni ed esportazioni per paese e merce Ateco
-2007", downloaded as SDMX-CSV either from the old portal (dati.istat.it: columns ``ITTER107``,
-``TIPO_DATO``, ``MERCE_ATECO_2007``, ``PAESE_PARTNER``) or from the new one (esploradati.istat.it:
-``REF_AREA``, ``DATA_TYPE``, ``CPA_ATECO2007_COE``, ``PARTNER_COUNTRY``). A download mixes what the
-bulletin needs with totals, aggregates and other data types, so the reader sorts every row into
-one of three fates, in this order:
+ISTAT publishes the figures in several shapes (SDMX-CSV 1.0 with ids or with ``labels=both``,
+SDMX-CSV 2.0, JSON-stat 2.0), from the old portal (dati.istat.it: columns ``ITTER107``,
+``TIPO_DATO``, ``MERCE_ATECO_2007``, ``PAESE_PARTNER``) or the new one (esploradati.istat.it:
+``REF_AREA``, ``DATA_TYPE``, ``CPA_ATECO2007_COE``, ``PARTNER_COUNTRY``). Each shape has its reader
+(`readers.SHAPES`), recognised from the file itself, and every reader gives the same raw rows.
+A download mixes what the bulletin needs with totals, aggregates and other data types, so every
+row is sorted into one of three fates, in this order:
 
 1. skipped, with a counted reason, when it is out of scope (a balance, a seasonally adjusted
    series, trade not allocated to a province, a product outside hi-tech, a product or partner
@@ -14,11 +15,14 @@ one of three fates, in this order:
 2. a problem, when an in-scope row is wrong (unknown code, bad period, bad value...). All
    problems of all files are collected and raised together as one ``DataError``.
 3. an observation, converted to euros and summed with its siblings (deeper product codes,
-   the three months of a quarter) into one canonical row per key.
+   the three months of a quarter) into one canonical row per key. A missing or confidential
+   cell (empty, ``..``, ``:``, ``x``, NaN) is missing, never zero: the row it would be part of
+   is left out and counted.
 
 Canonical rows: ``period`` (``YYYYQn``), ``flow`` (``export``/``import``), ``territory`` (a code
 of ``reference.TERRITORIES``), ``product`` (a group of ``reference.PRODUCTS``), ``partner`` (a
-code of ``reference.partner_codes()``) and ``value_eur``.
+code of ``reference.partner_codes()``) and ``value_eur``; plus ``provisional``, whether ISTAT
+flagged the figure (or a part of it) provisional (OBS_STATUS P).
 """
 from __future__ import annotations
 
@@ -29,12 +33,13 @@ from pathlib import Path
 import pandas as pd
 
 from bulletin.data.istat.codes import CANONICAL_COLUMNS, NOT_HITECH, UNITS
-from bulletin.data.istat.files import read_file
-from bulletin.data.istat.rows import (check_complete_months, drop_covered_codes, drop_duplicates,
+from bulletin.data.istat.readers import read_file
+from bulletin.data.istat.rows import (IMPORTED_COLUMNS, complete_months, drop_covered_codes, drop_duplicates,
                                       empty_observations, observations, to_quarters)
+from bulletin.data.trade import MergeReport, load_dataset, merge_trade
 from bulletin.errors import ConfigError, DataError, Problem
 
-__all__ = ["CANONICAL_COLUMNS", "ImportReport", "read_istat_files"]
+__all__ = ["CANONICAL_COLUMNS", "IMPORTED_COLUMNS", "ImportReport", "import_files", "read_istat_files"]
 
 
 @dataclass
@@ -44,10 +49,32 @@ class ImportReport:
     rows_used: int  # observations that became (part of) canonical rows
     skipped_not_hitech: int  # rows with a product code outside the hi-tech groups
     skipped_other: dict[str, int]  # reason -> count
+    provisional: int = 0  # canonical rows ISTAT flagged provisional
+
+    def summary(self) -> str:
+        """What was read and skipped, and why, in one line."""
+        skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped_other.items()))
+        return (f"read {self.rows_read} rows from {len(self.files)} file(s); skipped {self.skipped_not_hitech} "
+                f"outside hi-tech" + (f", {skipped}" if skipped else "")
+                + (f"; {self.provisional} provisional" if self.provisional else ""))
+
+
+def import_files(data_dir: Path, paths: list[Path], unit: str | None = None) -> tuple[ImportReport, MergeReport]:
+    """`bulletin data import`: read the files, merge their rows into the data folder (nothing is
+    written if any file has a problem), then read the data back as a build will, which leaves
+    the validated rows in the data cache for the next build."""
+    rows, report = read_istat_files(paths, unit=unit)
+    merged = merge_trade(data_dir, rows)
+    if merged.files:
+        try:
+            load_dataset(data_dir)
+        except DataError:  # the import is done; what else is wrong in the folder, `data check` says
+            pass
+    return report, merged
 
 
 def read_istat_files(paths: list[Path], unit: str | None = None) -> tuple[pd.DataFrame, ImportReport]:
-    """Read ISTAT SDMX-CSV files into canonical rows and a report of what was used and skipped.
+    """Read ISTAT downloads into canonical rows and a report of what was used and skipped.
 
     ``unit`` (eur, thousand, million) is the unit of OBS_VALUE for files without a UNIT_MULT
     column (and for rows whose UNIT_MULT is empty); UNIT_MULT, where given, always wins.
@@ -66,15 +93,14 @@ def read_istat_files(paths: list[Path], unit: str | None = None) -> tuple[pd.Dat
         read = read_file(str(path), problems)
         if read is None:
             continue
-        raw, columns = read
-        rows_read += len(raw)
-        frames.append(observations(raw, columns, str(path), default_scale, problems, skipped))
+        rows_read += len(read.rows)
+        frames.append(observations(read.rows, read.columns, str(path), default_scale, problems, skipped))
     _raise_if_any(problems, paths)
 
     obs = pd.concat(frames, ignore_index=True) if frames else empty_observations()
     obs = drop_duplicates(obs, problems, skipped)
     obs = drop_covered_codes(obs, skipped)
-    check_complete_months(obs, problems)
+    obs = complete_months(obs, problems, skipped)
     _raise_if_any(problems, paths)
     rows, rows_used = to_quarters(obs, problems, skipped)
     _raise_if_any(problems, paths)
@@ -86,6 +112,7 @@ def read_istat_files(paths: list[Path], unit: str | None = None) -> tuple[pd.Dat
         rows_used=rows_used,
         skipped_not_hitech=not_hitech,
         skipped_other={reason: n for reason, n in skipped.items() if n},
+        provisional=int(rows["provisional"].sum()),
     )
     return rows, report
 
@@ -103,5 +130,6 @@ def _raise_if_any(problems: list[Problem], paths: list[Path]) -> None:
     """Raise the problems found so far, sorted by file (in the order given) and line."""
     if problems:
         order = {str(p): i for i, p in enumerate(paths)}
-        problems.sort(key=lambda p: (order.get(p.file, len(order)), p.row or 0))
+        # Lines before JSON paths: a file is one or the other, but its whole-file problems have no row.
+        problems.sort(key=lambda p: (order.get(p.file, len(order)), isinstance(p.row, str), p.row or 0))
         raise DataError(problems)

@@ -1,4 +1,4 @@
-"""ISTAT's columns and codes in dataflow 139_176, and what each means for the bulletin.
+"""ISTAT's columns and codes in its foreign-trade dataflows, and what each means for the bulletin.
 
 Which rows are out of scope (and why), which hi-tech group a product code belongs to, and which
 quarter a period falls in: decided here from the codes alone, row by row.
@@ -24,7 +24,21 @@ REQUIRED_COLUMNS = {
     "value": ("OBS_VALUE",),
 }
 UNIT_MULT_COLUMN = "UNIT_MULT"
-CODE_FIELDS = ("territory", "data_type", "product", "partner")
+# Internal field -> accepted spellings of the columns a file may have: the power of ten of
+# OBS_VALUE, the observation's status (P: provisional) and the seasonal adjustment (N: none).
+OPTIONAL_COLUMNS = {
+    "unit_mult": (UNIT_MULT_COLUMN,),
+    "status": ("OBS_STATUS",),
+    "adjustment": ("ADJUSTMENT",),
+}
+CODE_FIELDS = ("territory", "data_type", "product", "partner", "status", "adjustment")
+
+# What statistical offices put in a cell without a figure: nothing, ".." and ":" (not available,
+# Eurostat and ISTAT), "x" (confidential), NaN. Such a cell is missing, never zero.
+MISSING_VALUES = frozenset({"", "..", ":", "x", "nan"})
+# OBS_STATUS (SDMX code list CL_OBS_STATUS) and JSON-stat's status: P / p is provisional.
+PROVISIONAL_STATUS = "P"
+UNADJUSTED = ("", "N")
 
 UNITS = {"eur": 1.0, "thousand": 1e3, "million": 1e6}
 UNIT_HINT = "pass --unit eur|thousand|million"
@@ -57,6 +71,10 @@ SKIP_PARTNER = "partner aggregate"
 SKIP_DUPLICATE = "duplicate row"
 SKIP_COVERED = "deeper product code covered by a shallower one"
 SKIP_MONTHS_GIVEN_AS_QUARTER = "months also given as a quarter"
+SKIP_MISSING = "missing or confidential value"
+SKIP_ADJUSTED = "seasonally or calendar adjusted"
+SKIP_INCOMPLETE_QUARTER = "quarter not complete yet (months missing)"
+SKIP_ATTRIBUTE_ROW = "attribute row without an observation"
 NOT_HITECH = "not hi-tech"  # counted apart, in ImportReport.skipped_not_hitech
 
 
@@ -67,6 +85,8 @@ def skip_reasons(raw: pd.DataFrame) -> pd.Series:
     def mark(mask: pd.Series, reason: str) -> None:
         reasons[mask & (reasons == "")] = reason
 
+    if "key_complete" in raw:  # SDMX-CSV 2.0: a row of attributes for a partial key
+        mark(~raw["key_complete"], SKIP_ATTRIBUTE_ROW)
     mark(~raw["data_type"].isin(FLOWS), SKIP_FLOW)
     mark(raw["territory"].isin(UNALLOCATED_TERRITORIES), SKIP_UNALLOCATED)
     product = raw["product"]
@@ -76,6 +96,8 @@ def skip_reasons(raw: pd.DataFrame) -> pd.Series:
     mark(numeric & code.isin(HITECH_DIVISIONS), SKIP_TWO_DIGIT)
     mark(numeric & group.isna(), NOT_HITECH)
     mark(raw["partner"].str.fullmatch(_PARTNER_AGGREGATE.pattern), SKIP_PARTNER)
+    if "adjustment" in raw:
+        mark(~raw["adjustment"].isin(UNADJUSTED), SKIP_ADJUSTED)
     return reasons
 
 

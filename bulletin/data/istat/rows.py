@@ -2,7 +2,9 @@
 
 One file at a time, each in-scope row is checked and converted to euros (`observations`); then,
 across all the files read together, repeated observations are dropped, deeper product codes
-covered by shallower ones are left out, and months are summed into quarters.
+covered by shallower ones are left out, and months are summed into quarters. A missing or
+confidential cell stays missing: a sum with a missing part is missing too, never the sum of the
+parts that are known, and such rows are counted, not imported.
 """
 from __future__ import annotations
 
@@ -13,10 +15,14 @@ import pandas as pd
 
 from bulletin import reference
 from bulletin.data.checks import MAX_VALUE, current_quarter, is_future_quarter
-from bulletin.data.istat.codes import (CANONICAL_COLUMNS, CANONICAL_KEY, FLOWS, SKIP_COVERED, SKIP_DUPLICATE,
+from bulletin.data.istat.codes import (CANONICAL_COLUMNS, CANONICAL_KEY, FLOWS, MISSING_VALUES, PROVISIONAL_STATUS,
+                                       SKIP_COVERED, SKIP_DUPLICATE, SKIP_INCOMPLETE_QUARTER, SKIP_MISSING,
                                        SKIP_MONTHS_GIVEN_AS_QUARTER, TERRITORY_ALIASES, UNIT_HINT,
                                        UNIT_MULT_COLUMN, parse_periods, product_code_and_group, skip_reasons)
 from bulletin.errors import Problem
+
+# The canonical columns, and whether ISTAT flagged the figure (or a part of its sum) provisional.
+IMPORTED_COLUMNS = CANONICAL_COLUMNS + ["provisional"]
 
 
 def observations(raw: pd.DataFrame, columns: dict[str, str], file: str, default_scale: float | None,
@@ -25,10 +31,11 @@ def observations(raw: pd.DataFrame, columns: dict[str, str], file: str, default_
     reasons = skip_reasons(raw)
     skipped.update(reasons[reasons != ""].value_counts().to_dict())
     rows = raw[reasons == ""]
+    missing = rows["value"].str.lower().isin(MISSING_VALUES)
 
     def report(bad: pd.Series, field: str, message: str) -> None:
         for line, value in zip(rows.index[bad], rows.loc[bad, field]):
-            problems.append(Problem(file, int(line), columns[field], message, value))
+            problems.append(Problem(file, location(line), columns[field], message, value))
 
     territory = rows["territory"].replace(TERRITORY_ALIASES)
     bad_territory = ~territory.isin(reference.TERRITORIES)
@@ -46,15 +53,18 @@ def observations(raw: pd.DataFrame, columns: dict[str, str], file: str, default_
     report(bad_time, "time", "expected YYYY-Qn (quarterly) or YYYY-MM (monthly)")
     future = periods["period"].map(lambda quarter: isinstance(quarter, str) and is_future_quarter(quarter)).astype(bool)
     report(future, "time", f"a quarter after the current one, {current_quarter()}")
-    value = pd.to_numeric(rows["value"], errors="coerce")
-    bad_number = ~np.isfinite(value)
-    report(bad_number, "value", "not a number: use '.' for decimals and no thousands separator")
+    value = pd.to_numeric(rows["value"].where(~missing), errors="coerce")
+    bad_number = ~missing & ~np.isfinite(value)
+    report(bad_number, "value", "not a number: use '.' for decimals and no thousands separator "
+                                "('..', ':', 'x' or nothing for a missing or confidential value)")
     bad_sign = value < 0
     report(bad_sign, "value", "negative value: trade values cannot be negative")
-    scale, bad_scale = _scales(rows, file, columns, default_scale, problems)
+    scale, bad_scale = _scales(rows[~missing], file, columns, default_scale, problems)
 
-    ok = ~(bad_territory | bad_product | bad_partner | bad_time | future | bad_number | bad_sign | bad_scale)
-    value_eur = value * scale
+    ok = ~(bad_territory | bad_product | bad_partner | bad_time | future | bad_number | bad_sign
+           | bad_scale.reindex(rows.index, fill_value=False))
+    value_eur = value * scale.reindex(rows.index)
+    status = rows["status"] if "status" in rows else pd.Series("", index=rows.index)
     return pd.DataFrame({
         "file": file,
         "line": rows.index,
@@ -68,8 +78,15 @@ def observations(raw: pd.DataFrame, columns: dict[str, str], file: str, default_
         "freq": periods["freq"],
         "value_eur": value_eur,
         # Half a unit of the published figure: how far two roundings of one value can differ.
-        "tolerance": scale / 2,
+        "tolerance": (scale / 2).reindex(rows.index, fill_value=0.0),
+        "missing": missing,
+        "provisional": status == PROVISIONAL_STATUS,
     })[ok].reset_index(drop=True)
+
+
+def location(line) -> int | str:
+    """Where a row came from, as a message names it: a line number, or a JSON path."""
+    return line if isinstance(line, str) else int(line)
 
 
 def _scales(rows: pd.DataFrame, file: str, columns: dict[str, str], default: float | None,
@@ -87,12 +104,12 @@ def _scales(rows: pd.DataFrame, file: str, columns: dict[str, str], default: flo
     mult = pd.to_numeric(text.where(~empty), errors="coerce")
     bad = ~empty & ~(mult.between(0, 12) & (mult == mult.round()))
     for line, value in zip(rows.index[bad], text[bad]):
-        problems.append(Problem(file, int(line), columns["unit_mult"],
+        problems.append(Problem(file, location(line), columns["unit_mult"],
                                 "expected a whole power of ten between 0 and 12", value))
     scale = (10.0 ** mult).where(~empty, default if default is not None else np.nan)
     if default is None:
         for line in rows.index[empty]:
-            problems.append(Problem(file, int(line), columns["unit_mult"],
+            problems.append(Problem(file, location(line), columns["unit_mult"],
                                     f"empty, so the unit of OBS_VALUE is unknown: {UNIT_HINT}", ""))
         bad = bad | empty
     return scale, bad
@@ -100,7 +117,7 @@ def _scales(rows: pd.DataFrame, file: str, columns: dict[str, str], default: flo
 
 def empty_observations() -> pd.DataFrame:
     return pd.DataFrame(columns=["file", "line", "flow", "territory", "code", "product", "partner",
-                                 "obs_period", "period", "freq", "value_eur", "tolerance"])
+                                 "obs_period", "period", "freq", "value_eur", "tolerance", "missing", "provisional"])
 
 
 # ----------------------------------------------------------------------- across rows
@@ -127,7 +144,7 @@ def drop_duplicates(obs: pd.DataFrame, problems: list[Problem], skipped: Counter
     for i in obs.index[differs]:
         row, seen = obs.loc[i], first.loc[i]
         problems.append(Problem(
-            row.file, int(row.line), "OBS_VALUE",
+            row.file, location(row.line), "OBS_VALUE",
             f"duplicate key {_key_text(row)} with a different value: {row.value_eur:,.2f} EUR here, "
             f"{seen.value_eur:,.2f} EUR at {seen.file}:{seen.line}"))
     skipped[SKIP_DUPLICATE] += int(repeated.sum())
@@ -155,11 +172,19 @@ def drop_covered_codes(obs: pd.DataFrame, skipped: Counter[str]) -> pd.DataFrame
     return obs[~covered].reset_index(drop=True)
 
 
-def check_complete_months(obs: pd.DataFrame, problems: list[Problem]) -> None:
-    """A quarter built from months needs all three; a partial quarter would look like a fall."""
+def complete_months(obs: pd.DataFrame, problems: list[Problem], skipped: Counter[str]) -> pd.DataFrame:
+    """A quarter built from months needs all three; a partial quarter would look like a fall.
+
+    A quarter of which no key has its three months is one ISTAT has not finished releasing (a
+    download taken mid-quarter): its months are left out and counted. A quarter some keys of
+    which have their three months and others not has a hole: that is a problem.
+    """
     monthly = obs[obs["freq"] == "M"]
     count = monthly.groupby(CANONICAL_KEY, sort=False)["obs_period"].transform("nunique")
-    partial = monthly[count < 3]
+    finished = count.groupby(monthly["period"]).transform("max") == 3
+    unfinished = monthly.index[~finished]
+    skipped[SKIP_INCOMPLETE_QUARTER] += len(unfinished)
+    partial = monthly[finished & (count < 3)]
     for key, rows in partial.groupby(CANONICAL_KEY, sort=False):
         period, flow, territory, product, partner = key
         year, quarter = period.split("Q")
@@ -168,9 +193,10 @@ def check_complete_months(obs: pd.DataFrame, problems: list[Problem]) -> None:
         missing = [m for m in expected if m not in present]
         first = rows.iloc[0]
         problems.append(Problem(
-            first.file, int(first.line), "TIME_PERIOD",
+            first.file, location(first.line), "TIME_PERIOD",
             f"{period}: months {', '.join(missing)} missing for {flow} {territory} {product} {partner} "
             f"(a quarter needs all three months)", ", ".join(present)))
+    return obs.drop(index=unfinished).reset_index(drop=True)
 
 
 def to_quarters(obs: pd.DataFrame, problems: list[Problem],
@@ -178,32 +204,35 @@ def to_quarters(obs: pd.DataFrame, problems: list[Problem],
     """Sum observations into canonical rows; return them and how many observations they use.
 
     When a key has both a quarterly figure and three months, the quarterly figure is used and the
-    months must agree with it (within rounding), or it is a duplicate with a different value.
+    months must agree with it (within rounding), or it is a duplicate with a different value. A
+    row with a missing part is left out (counted), and a row with a provisional part is provisional.
     """
     sums = obs.groupby(CANONICAL_KEY + ["freq"], sort=False).agg(
         value_eur=("value_eur", "sum"), tolerance=("tolerance", "sum"), rows=("line", "size"),
-        file=("file", "first"), line=("line", "first")).reset_index()
+        file=("file", "first"), line=("line", "first"), missing=("missing", "any"),
+        provisional=("provisional", "any")).reset_index()
     both = sums.duplicated(CANONICAL_KEY, keep=False)
     months_dropped = both & (sums["freq"] == "M")
     if both.any():
         quarters = sums[both & (sums["freq"] == "Q")].set_index(CANONICAL_KEY)
         months = sums[months_dropped].set_index(CANONICAL_KEY).loc[quarters.index]
         gap = (months["value_eur"] - quarters["value_eur"]).abs()
-        differs = gap > months["tolerance"] + quarters["tolerance"]
+        differs = ~months["missing"] & ~quarters["missing"] & (gap > months["tolerance"] + quarters["tolerance"])
         for key in quarters.index[differs.to_numpy()]:
             q, m = quarters.loc[key], months.loc[key]
             problems.append(Problem(
-                m.file, int(m.line), "OBS_VALUE",
+                m.file, location(m.line), "OBS_VALUE",
                 f"duplicate key {' '.join(key)}: the months sum to {m.value_eur:,.2f} EUR but the "
                 f"quarter is {q.value_eur:,.2f} EUR at {q.file}:{q.line}"))
         skipped[SKIP_MONTHS_GIVEN_AS_QUARTER] += int(sums.loc[months_dropped, "rows"].sum())
-    used = sums[~months_dropped]
+    used = sums[~months_dropped & ~sums["missing"].astype(bool)]
+    skipped[SKIP_MISSING] += int(sums.loc[~months_dropped & sums["missing"].astype(bool), "rows"].sum())
     # OBS_VALUE x 10^UNIT_MULT, or the sum of a quarter's months, can be beyond any figure (1e308
     # thousand euros overflows to infinity): `data check` would refuse the file it went into.
     for row in used[~(used["value_eur"].astype(float) <= MAX_VALUE)].itertuples(index=False):
         problems.append(Problem(
-            row.file, int(row.line), "OBS_VALUE",
+            row.file, location(row.line), "OBS_VALUE",
             f"{row.period} {row.flow} {row.territory} {row.product} {row.partner}: above 10^15 euros"))
-    rows = (used[CANONICAL_COLUMNS].astype({"value_eur": float})
+    rows = (used[IMPORTED_COLUMNS].astype({"value_eur": float, "provisional": bool})
             .sort_values(CANONICAL_KEY).reset_index(drop=True))
     return rows, int(used["rows"].sum())
