@@ -1,5 +1,5 @@
-"""The life of the processes: named points where the reliability tests kill them, and workers
-that die with their parent.
+"""The life of the processes: named points where the reliability tests kill them, and the one
+way work is spread over processes (`in_processes`, with workers that die with their parent).
 
 `BULLETIN_KILL_AT=<point>` makes the process kill itself (SIGKILL, no clean-up) on reaching that
 point; `BULLETIN_STOP_AT=<point>` makes it stop there (SIGSTOP) until it is sent SIGCONT, so that
@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 VARIABLE = "BULLETIN_KILL_AT"
 STOP_VARIABLE = "BULLETIN_STOP_AT"
@@ -40,3 +43,28 @@ def die_with_parent() -> None:
     PR_SET_PDEATHSIG = 1
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
+
+
+def in_processes(function: Callable, items: list, workers: int) -> Iterator:
+    """`function(item)` for each item, in the order they finish, on up to `workers` processes.
+
+    The processes are forked: they share the memory of this one (the loaded data, the imported
+    modules) as it is when they start, instead of each receiving a copy or importing anew. Inside
+    a worker the items are done one after another: the editions of a many-editions build are
+    already spread over the cores, so their charts are not spread again.
+    """
+    if workers <= 1 or len(items) <= 1 or multiprocessing.parent_process() is not None:
+        yield from map(function, items)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
+                             initializer=die_with_parent) as pool:
+        for future in as_completed([pool.submit(function, item) for item in items]):
+            yield future.result()
+
+
+def available_cores() -> int:
+    """The processor cores this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1

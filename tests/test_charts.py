@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import multiprocessing
+import os
 import sqlite3
 import tomllib
 import zlib
@@ -502,3 +503,41 @@ def test_two_processes_filling_one_text_cache_at_once_draw_the_same_charts(regio
     assert drawn[0] == drawn[1] and set(drawn[0]) == {"trend", "heatmap"}
     assert _kept(tmp_path / "cache" / textcache.FILE_NAME) > 150
     assert _draw_afresh(region, brand, tmp_path / "three") == drawn[0]
+
+
+# --- drawing on several processes ------------------------------------------------------------------
+
+def test_charts_drawn_on_two_processes_are_those_drawn_on_one(region, brand, tmp_path, monkeypatch):
+    """Spread over processes, the same files to the byte and the same charts in registry order;
+    the strings each process shaped reach the text cache for the next run."""
+    monkeypatch.setenv(textcache.CACHE_VARIABLE, str(tmp_path / "cache"))
+    specs = chart_specs(region, "it", TEMPLATES)
+    one = draw_charts(specs, chart_style(brand), tmp_path / "one", workers=1)
+    kept_by_one = _kept(tmp_path / "cache" / textcache.FILE_NAME)
+    (tmp_path / "cache" / textcache.FILE_NAME).unlink()
+    textcache.text_extent.cache_clear()
+    textcache.text_outline.cache_clear()
+    two = draw_charts(specs, chart_style(brand), tmp_path / "two", workers=2)
+    assert list(two) == list(one) == [spec.name for spec in specs]
+    for name in one:
+        assert two[name].path.read_bytes() == one[name].path.read_bytes(), name
+        assert (two[name].height_mm, two[name].labels) == (one[name].height_mm, one[name].labels)
+    assert _kept(tmp_path / "cache" / textcache.FILE_NAME) == kept_by_one
+
+
+def test_work_spread_from_inside_a_worker_is_done_there_in_order(tmp_path):
+    """A worker of a many-editions build draws its edition's charts itself: no process of its own."""
+    from bulletin.faults import in_processes
+
+    pids = list(in_processes(_spread_again, [1, 2], 2))
+    assert {nested_pid for pid, nested in pids for nested_pid in nested} == {pid for pid, _ in pids}
+    assert len({pid for pid, _ in pids} | {os.getpid()}) >= 2  # the outer items were spread
+
+
+def _spread_again(item: int) -> tuple[int, list[int]]:
+    from bulletin.faults import in_processes
+    return os.getpid(), list(in_processes(_own_pid, [item, item], 2))
+
+
+def _own_pid(_item: int) -> int:
+    return os.getpid()

@@ -20,9 +20,11 @@ from types import MappingProxyType
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
+from bulletin.charts.description import describe
 from bulletin.charts.canvas import MM, WIDTH_MM, ChartCanvas, ChartStyle, draw_chart
 from bulletin.charts.textcache import save_kept_text
 from bulletin.errors import ConfigError
+from bulletin.faults import available_cores, in_processes
 from bulletin import reference
 from bulletin.indicators.compute import Indicators
 from bulletin.templates import Templates, Texts
@@ -45,6 +47,7 @@ class Chart:
     labels: list[str]    # every number label printed on the chart, as printed (for consistency tests)
     title: str           # the finding, plain text, for the document to print above the chart
     subtitle: str        # what, where, unit and when
+    alt: str = ""        # the alternative text, for readers who do not see the chart
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class ChartSpec:
     title: str
     subtitle: str
     data: Any            # whatever the chart's drawing takes: `Lines`, `Bars`, `HeatMap`, ...
+    alt: str = ""        # the chart in words, for a reader who cannot see it (`description`)
 
 
 class ChartWords:
@@ -181,23 +185,42 @@ def chart_specs(indicators: Indicators, lang: str, templates: Templates) -> list
             continue
         if not isinstance(shown, Titled):
             raise TypeError(f"chart {chart.name!r} must show a Titled (title, subtitle, data) or None")
-        specs.append(ChartSpec(chart.name, lang, shown.title, shown.subtitle, shown.data))
+        alt = describe(shown.data, shown.title, shown.subtitle, ChartWords(texts, "description", lang, names, common),
+                       lang)
+        specs.append(ChartSpec(chart.name, lang, shown.title, shown.subtitle, shown.data, alt))
     return specs
 
 
-def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path) -> dict[str, Chart]:
-    """Draw each spec into `folder/<name>.pdf`, one after another; the charts in registry order."""
+def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path,
+                workers: int | None = None) -> dict[str, Chart]:
+    """Draw each spec into `folder/<name>.pdf`, on up to `workers` processes (default: every core
+    this process may use); the charts in registry order.
+
+    Each process draws every n-th chart in registry order, which spreads the heavy ones (the
+    trend's two panels, the heat map, the bars with many names) about evenly, and keeps the strings
+    it shaped in the text cache before it returns.
+    """
     specs = list(specs)
     unknown = [spec.name for spec in specs if spec.name not in CHARTS]
     if unknown:
         raise ValueError(f"no chart registered as {', '.join(map(repr, unknown))}")
     order = list(CHARTS)
+    specs.sort(key=lambda spec: order.index(spec.name))
     folder.mkdir(parents=True, exist_ok=True)
-    charts = {}
-    for spec in sorted(specs, key=lambda spec: order.index(spec.name)):
+    workers = max(1, min(workers or available_cores(), len(specs)))
+    shares = [(specs[start::workers], style, folder) for start in range(workers)]
+    charts = {chart.name: chart for drawn in in_processes(_draw_share, shares, workers) for chart in drawn}
+    return {spec.name: charts[spec.name] for spec in specs}
+
+
+def _draw_share(share: tuple[list[ChartSpec], ChartStyle, Path]) -> list[Chart]:
+    specs, style, folder = share
+    charts = []
+    for spec in specs:
         path = folder / f"{spec.name}.pdf"
         canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, spec.lang, path)
-        charts[spec.name] = Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels, spec.title,
-                                  spec.subtitle)
+        charts.append(Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels, spec.title, spec.subtitle,
+                            spec.alt))
     save_kept_text()  # the strings shaped for these charts, for the editions and runs that follow
     return charts
+

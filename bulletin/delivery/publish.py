@@ -31,10 +31,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import multiprocessing
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder,
@@ -47,7 +45,7 @@ from bulletin.delivery.mail import (ALERT_KEYS, alert_message, compose_message, 
 from bulletin.delivery.scheduler import LOG_FILE
 from bulletin.delivery.sending import DeliveryResult, send_message
 from bulletin.errors import BulletinError, ConfigError, ConsistencyError, MailError
-from bulletin.faults import checkpoint, die_with_parent
+from bulletin.faults import checkpoint, in_processes
 from bulletin.files import write_atomically
 from bulletin.indicators.consistency import check_edition
 from bulletin.pipeline import EditionContent, edition_content, ensure_edition, input_hashes
@@ -365,21 +363,6 @@ def build_editions(config: Config, dataset: Dataset, quarter: str, territories: 
         _SHARED.clear()
     order = {key: index for index, key in enumerate(keys)}
     return sorted(results, key=lambda r: order[(r.territory, r.lang)])
-
-
-def in_processes(function: Callable, items: list, workers: int) -> Iterator:
-    """`function(item)` for each item, in the order they finish, on up to `workers` processes.
-
-    The processes are forked: they share the memory of this one (the loaded data) as it is when
-    they start, instead of each receiving a copy.
-    """
-    if workers <= 1 or len(items) <= 1:
-        yield from map(function, items)
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=multiprocessing.get_context("fork"),
-                             initializer=die_with_parent) as pool:
-        for future in as_completed([pool.submit(function, item) for item in items]):
-            yield future.result()
 
 
 def _build_one(key: tuple[str, str]) -> BuildResult:
