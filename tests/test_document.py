@@ -144,7 +144,7 @@ def test_metadata_and_pdfa_declaration(edition):
     with pikepdf.open(pdf) as document:
         assert str(document.Root.Lang) == "it-IT"
         meta = document.open_metadata()
-        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "A"  # tagged: PDF/A-2a
         intent = document.Root.OutputIntents[0]
         profile = intent.DestOutputProfile.read_bytes()
         assert str(intent.S) == "/GTS_PDFA1" and len(profile) > 400 and profile[36:40] == b"acsp"

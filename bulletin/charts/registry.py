@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
+from bulletin.charts.description import describe
 from bulletin.charts.canvas import MM, WIDTH_MM, ChartCanvas, ChartStyle, draw_chart
 from bulletin.charts.textcache import save_kept_text
 from bulletin.errors import ConfigError
@@ -46,6 +47,7 @@ class Chart:
     labels: list[str]    # every number label printed on the chart, as printed (for consistency tests)
     title: str           # the finding, plain text, for the document to print above the chart
     subtitle: str        # what, where, unit and when
+    alt: str = ""        # the alternative text, for readers who do not see the chart
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class ChartSpec:
     title: str
     subtitle: str
     data: Any            # whatever the chart's drawing takes: `Lines`, `Bars`, `HeatMap`, ...
+    alt: str = ""        # the chart in words, for a reader who cannot see it (`description`)
 
 
 class ChartWords:
@@ -182,7 +185,9 @@ def chart_specs(indicators: Indicators, lang: str, templates: Templates) -> list
             continue
         if not isinstance(shown, Titled):
             raise TypeError(f"chart {chart.name!r} must show a Titled (title, subtitle, data) or None")
-        specs.append(ChartSpec(chart.name, lang, shown.title, shown.subtitle, shown.data))
+        alt = describe(shown.data, shown.title, shown.subtitle, ChartWords(texts, "description", lang, names, common),
+                       lang)
+        specs.append(ChartSpec(chart.name, lang, shown.title, shown.subtitle, shown.data, alt))
     return specs
 
 
@@ -214,6 +219,8 @@ def _draw_share(share: tuple[list[ChartSpec], ChartStyle, Path]) -> list[Chart]:
     for spec in specs:
         path = folder / f"{spec.name}.pdf"
         canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, spec.lang, path)
-        charts.append(Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels, spec.title, spec.subtitle))
+        charts.append(Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels, spec.title, spec.subtitle,
+                            spec.alt))
     save_kept_text()  # the strings shaped for these charts, for the editions and runs that follow
     return charts
+

@@ -44,7 +44,7 @@ def compose_pdf(inputs: DocumentInputs, path: Path, built_at: dt.datetime) -> Do
     body = section_flowables(ctx)
     document = BulletinDocument(path, printed, ctx.styles, info)
     document.build(cover(ctx) + contents(ctx, body) + body)
-    return replace(info, pages=document.page)
+    return replace(info, pages=document.page, structure=document.tagger.root)
 
 
 def document_info(inputs: DocumentInputs) -> DocumentInfo:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bulletin import reference
 from bulletin.brand import Brand
@@ -16,6 +17,9 @@ from bulletin.release import ReleaseDates
 from bulletin.templates import Texts
 from bulletin.text.markup import Block
 from bulletin.text.narrative import Narrative
+
+if TYPE_CHECKING:  # the tagging module is reportlab code: named here, not imported
+    from bulletin.document.tagging import Element
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,5 @@ class DocumentInfo:
     keywords: list[str]
     language: str
     pages: int
+    structure: Element | None = None
+    """The logical structure recorded while the pages were laid out (`tagging`), for `pdfa`."""

@@ -12,11 +12,12 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, PageTemplate
 
 from bulletin.document.flowables import PAGE_TOTAL_FORM, SectionTitle, chart_form, contents_form
 from bulletin.document.model import DocumentInfo, DocumentInputs
 from bulletin.document.styles import FRAME_WIDTH, HEADER_GAP, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Styles
+from bulletin.document.tagging import TaggedFrame, Tagger
 from bulletin.text import formatting as fmt
 
 _TOTAL_MARK = "\x00"  # where the page total goes in `page_of`; never in a template
@@ -33,12 +34,21 @@ class BulletinDocument(BaseDocTemplate):
                          keywords=info.keywords, lang=info.language, creator="bulletin", invariant=1,
                          initialFontName=styles.regular,
                          displayDocTitle=1, **kwargs)
-        content = Frame(MARGIN, MARGIN + 6 * mm, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN - HEADER_GAP - 6 * mm,
-                        id="content", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        cover = Frame(MARGIN, MARGIN, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="cover",
+        self.tagger = Tagger(figure_alt={name: chart.alt for name, chart in inputs.charts.items()},
+                             logo_alt=inputs.brand.organisation)
+        content = TaggedFrame(MARGIN, MARGIN + 6 * mm, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN - HEADER_GAP - 6 * mm,
+                        id="content", tagger=self.tagger, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        cover = TaggedFrame(MARGIN, MARGIN, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="cover", tagger=self.tagger,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        self.addPageTemplates([PageTemplate("cover", [cover], onPage=self._decorate_cover),
-                               PageTemplate("content", [content], onPage=self._decorate_page)])
+        self.addPageTemplates([PageTemplate("cover", [cover], onPage=self._as_artifact(self._decorate_cover)),
+                               PageTemplate("content", [content], onPage=self._as_artifact(self._decorate_page))])
+
+    def _as_artifact(self, decorate):
+        """A page decoration drawn as an artifact: read by no screen reader, as it repeats."""
+        def draw(canvas, doc):
+            with self.tagger.artifact(canvas):
+                decorate(canvas, doc)
+        return draw
 
     def afterFlowable(self, flowable):
         if isinstance(flowable, SectionTitle):

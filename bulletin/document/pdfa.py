@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+import zlib
 from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import lru_cache
@@ -19,6 +20,7 @@ from PIL import ImageCms
 
 from bulletin.document.flowables import chart_xobject_name
 from bulletin.document.model import DocumentInfo
+from bulletin.document.structure import declare_pdfua, drop_null_unicode, write_structure
 
 CHART_XOBJECT_PREFIX = chart_xobject_name("")
 
@@ -58,7 +60,7 @@ def make_archival(source: Path, target: Path, info: DocumentInfo, created: dt.da
             CreationDate=pikepdf.String(pdf_date), ModDate=pikepdf.String(pdf_date)))
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["pdfaid:part"] = "2"
-            meta["pdfaid:conformance"] = "B"
+            meta["pdfaid:conformance"] = "A" if info.structure is not None else "B"
             meta["dc:title"] = info.title
             meta["dc:creator"] = [info.author]
             meta["dc:description"] = info.subject
@@ -77,12 +79,40 @@ def make_archival(source: Path, target: Path, info: DocumentInfo, created: dt.da
             OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
             Info=pikepdf.String("sRGB IEC61966-2.1"), DestOutputProfile=icc)])
         pdf.Root.Lang = pikepdf.String(info.language)
-        pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=False)
+        pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=info.structure is not None)
         for page in pdf.pages:  # PDF/A: every annotation (the contents' links) is printed, 6.3.2
             for annotation in page.obj.get("/Annots", ()):
                 annotation.F = 4
+        if info.structure is not None:
+            write_structure(pdf, info.structure)
+            declare_pdfua(pdf)
+        drop_null_unicode(pdf)
+        _no_data_ends_in_cr(pdf)
         pdf.save(target, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate, fix_metadata_version=False)
+        if _data_ending_in_cr(target):  # an object stream, made by the save: do without them
+            pdf.save(target, deterministic_id=True, compress_streams=True,
+                     object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=False)
+
+
+# A stream's data ending in a carriage return, followed by the line feed before "endstream",
+# reads as ending at CR LF: a byte shorter than its /Length (PDF/A-2, 6.1.7.1). About one stream in
+# 256 would: its data is compressed again, at another level, which gives other bytes.
+def _no_data_ends_in_cr(pdf: pikepdf.Pdf) -> None:
+    for stream in pdf.objects:
+        if (isinstance(stream, pikepdf.Stream) and stream.get("/Filter") == pikepdf.Name.FlateDecode
+                and "/DecodeParms" not in stream and stream.read_raw_bytes().endswith(b"\r")):
+            data = stream.read_bytes()
+            for level in (9, 1, 6, 3):
+                packed = zlib.compress(data, level)
+                if not packed.endswith(b"\r"):
+                    stream.write(packed, filter=pikepdf.Name.FlateDecode)
+                    break
+
+
+def _data_ending_in_cr(path: Path) -> bool:
+    with pikepdf.open(path) as pdf:
+        return any(isinstance(o, pikepdf.Stream) and o.read_raw_bytes().endswith(b"\r") for o in pdf.objects)
 
 
 def _place_charts(pdf: pikepdf.Pdf, charts: Mapping[str, Path], stack: ExitStack) -> None:
