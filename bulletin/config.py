@@ -9,7 +9,6 @@ bulletin.example.toml) is generated from those descriptions.
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import inspect
 import json
 import os
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bulletin import reference
 from bulletin.errors import ConfigError
+from bulletin.release_calendar import entry_problem, files_relative_to
 from bulletin.text.controls import control_characters
 
 CONFIG_FILE_NAME = "bulletin.toml"
@@ -55,9 +55,9 @@ class EditionConfig:
     languages: tuple[str, ...] = ("it",)
     """Languages of each edition: it, en."""
     release_calendar: tuple[str, ...] = ()
-    """Planned release dates, YYYY-MM-DD. An edition is dated the first of them after its quarter
-    ends (none: the day it is built; a revision: the day it is built) and announces the first
-    after the next quarter ends as its next release."""
+    """Planned release dates, YYYY-MM-DD, or iCalendar files (.ics) of them. An edition is dated
+    the first after its quarter ends (none, or a revision: the day it is built) and announces the
+    first after the next quarter ends; with source.fetch, they are the days the schedule fetches."""
     release_lag_days: int = 70
     """Without a calendar date, the next release is announced this many days after the next
     quarter ends, as a rough date: ISTAT publishes the regions' exports about 70 days after."""
@@ -185,6 +185,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None,
             # A path on the command line is relative to where the command runs, not to the file.
             values[section][key] = cwd / value if isinstance(value, Path) else value
     sections = {name: _build_section(name, cls, values[name], base, errors) for name, cls in SECTIONS.items()}
+    edition = sections["edition"]  # a calendar file is a path: relative to the file
+    sections["edition"] = replace(edition, release_calendar=files_relative_to(base, edition.release_calendar))
     if env.get(PASSWORD_VARIABLE):
         sections["mail"] = replace(sections["mail"], password=env[PASSWORD_VARIABLE])
     config = Config(**sections, file=path)
@@ -312,12 +314,8 @@ def _source_problems(source: SourceConfig) -> list[str]:
 
 def _edition_problems(config: Config) -> list[str]:
     """The release calendar's dates, the lag and the territories the services are reported for."""
-    errors = []
-    for day in config.edition.release_calendar:
-        try:
-            dt.date.fromisoformat(day)
-        except ValueError:
-            errors.append(f"Config value 'edition.release_calendar': expected dates as YYYY-MM-DD, got {day!r}")
+    errors = [f"Config value 'edition.release_calendar': {problem}" for entry in config.edition.release_calendar
+              if (problem := entry_problem(entry))]
     if not 1 <= config.edition.release_lag_days <= 366:
         errors.append(f"Config value 'edition.release_lag_days': expected 1 to 366 days, "
                       f"got {config.edition.release_lag_days!r}")

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from bulletin import __version__
 from bulletin.archive.store import (ArchivedEdition, edition_folder, edition_workspace, latest_edition,
@@ -32,6 +33,7 @@ from bulletin.release import release_dates
 from bulletin.text.markup import markdown_blocks, read_notes
 from bulletin.text.narrative import write_narrative
 from bulletin.text.printable import check_printable
+from bulletin.text.revision import Revision, headline_changes
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +91,9 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     brand = configured_brand(config)
     indicators = content.indicators.with_service_names(service_names(templates, lang))
     check_printable(printed_texts(config, content, indicators, templates), brand.fonts["regular"])
-    narrative = write_narrative(indicators, lang, templates)
     final = edition_folder(config.paths.output, quarter, territory, lang, revision)
+    revised = revision_of(config, final.parent / revises, content.indicators, lang) if revises else None
+    narrative = write_narrative(indicators, lang, templates, revised)
     with edition_workspace(final) as work:
         charts = draw_charts(chart_specs(indicators, lang, templates), chart_style(brand), work / "charts")
         checkpoint("after-charts")
@@ -119,6 +122,19 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
         })
     log.info("built %s (%d pages)", final / pdf.name, info.pages)
     return read_edition(final)
+
+
+def revision_of(config: Config, revised: Path, indicators: Indicators, lang: str) -> Revision | None:
+    """What the readers of the revised edition (its folder `revised`) were told, for the note the
+    revision opens with: the day it was published, and its headline figures against these (read
+    from its `indicators.json`). None if that edition is no longer in the archive."""
+    previous = read_edition(revised)
+    if previous is None:
+        return None
+    figures = json.loads((revised / "indicators.json").read_text(encoding="utf-8"))
+    built_at = dt.datetime.fromisoformat(previous.manifest["built_at"].replace("Z", "+00:00"))
+    published = release_dates(config.edition, indicators.quarter, previous.revision, built_at, []).released
+    return Revision(previous.revision, published, headline_changes(figures, indicators, lang))
 
 
 def build_time() -> dt.datetime:

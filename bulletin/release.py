@@ -12,6 +12,10 @@ in, and when the next edition is due.
   `release_lag_days` after it ends (ISTAT's regional exports come out about 70 days after the
   quarter), printed as a rough date. None for a back issue, released after that date: a "next"
   release already past would read as a mistake.
+
+The calendar's dates are given in `bulletin.toml` or in an iCalendar file (`release_calendar`);
+with `[source] fetch = true` they are also the days the publishing job asks the data service
+for new figures (`fetch_due`).
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from pathlib import Path
 
 from bulletin.config import EditionConfig
 from bulletin.data.quarters import parse_quarter, shift_quarter
+from bulletin.release_calendar import calendar_dates
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class ReleaseDates:
 def release_dates(edition: EditionConfig, quarter: str, revision: int, built_at: dt.datetime,
                   data_files: Iterable[Path]) -> ReleaseDates:
     built_on = built_at.date()
-    calendar = sorted(dt.date.fromisoformat(day) for day in edition.release_calendar)
+    calendar = calendar_dates(edition.release_calendar)
     planned = _first_after(calendar, quarter_end(quarter))
     released = planned if planned is not None and revision == 1 else built_on
     next_quarter = shift_quarter(quarter, 1)
@@ -48,6 +53,23 @@ def release_dates(edition: EditionConfig, quarter: str, revision: int, built_at:
     return ReleaseDates(released=released, data_acquired=data_acquired(data_files, built_at),
                         next_quarter=next_quarter, next_release=next_release,
                         next_release_planned=next_planned is not None)
+
+
+FETCH_DAYS_AFTER_RELEASE = 7
+"""With a release calendar, the days after a release date on which the job still fetches."""
+
+
+def fetch_due(release_days: list[dt.date], today: dt.date) -> bool:
+    """Whether the publishing job of `today` asks the data service for new figures first
+    (`[source] fetch`, in `bulletin publish` and every run of `bulletin schedule`).
+
+    Without a release calendar, every day: a release is published the day it appears. With one,
+    on a release date and the week after it: a release that comes out after the day's run, or a
+    day late, is still taken, and the service is not asked every day of a quarter for figures it
+    has announced it will not publish (each request is a chance to fail and alert the admin).
+    """
+    return not release_days or any(
+        day <= today <= day + dt.timedelta(days=FETCH_DAYS_AFTER_RELEASE) for day in release_days)
 
 
 def quarter_end(quarter: str) -> dt.date:

@@ -207,6 +207,17 @@ def sample_quarter_as_sdmx_csv(folder: Path, quarter: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def source_section(service) -> str:
+    """A `[source]` section asking the stand-in service, with fetching before publishing."""
+    return f'[source]\nurl = "{service.url}"\ndataflow = "{DATAFLOW}"\nkey = "{KEY}"\nfetch = true\n'
+
+
+def schedule_once(folder, epoch: str) -> subprocess.CompletedProcess:
+    """A real `bulletin schedule --once` in `folder`, its build dated `epoch` (SOURCE_DATE_EPOCH)."""
+    return subprocess.run([sys.executable, "-m", "bulletin.cli", "schedule", "--once"], cwd=folder,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "SOURCE_DATE_EPOCH": epoch})
+
+
 def test_schedule_once_with_fetch_publishes_the_quarter_the_service_released(tmp_path, service, smtp, monkeypatch):
     port, recorder = smtp
     shutil.copytree(SAMPLE_DATA, tmp_path / "data")
@@ -217,16 +228,9 @@ recipients = ["a@example.org"]
 smtp_host = "127.0.0.1"
 smtp_port = {port}
 
-[source]
-url = "{service.url}"
-dataflow = "{DATAFLOW}"
-key = "{KEY}"
-fetch = true
-""", encoding="utf-8")
+{source_section(service)}""", encoding="utf-8")
 
-    result = subprocess.run([sys.executable, "-m", "bulletin.cli", "schedule", "--once"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "SOURCE_DATE_EPOCH": "1500000000"})
+    result = schedule_once(tmp_path, "1500000000")
 
     assert result.returncode == 0, result.stderr
     assert [r["query"]["startPeriod"] for r in service.requests] == [["2017-Q2"], ["2017-Q3"]]

@@ -34,6 +34,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 from bulletin.archive.store import (ArchivedEdition, EditionLock, add_delivery, all_editions, edition_folder,
                                     latest_edition, replace_last_delivery, write_manifest)
@@ -51,6 +52,8 @@ from bulletin.files import write_atomically
 from bulletin.indicators.consistency import check_edition
 from bulletin.pipeline import EditionContent, edition_content, ensure_edition, input_hashes
 from bulletin.reference import NATIONAL, TERRITORIES, provinces_of
+from bulletin.release import fetch_due
+from bulletin.release_calendar import calendar_dates
 from bulletin.templates import Templates
 
 log = logging.getLogger(__name__)
@@ -247,7 +250,9 @@ def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
     Quarters already in the archive are checked for revised figures: a changed one gets a new
     revision, mailed only if `schedule.send_revisions`; they are never mailed to new subscribers.
     """
-    if config.source.fetch:  # a release is published the day it appears, with no one at the machine
+    # A release is published the day it appears (or, with a release calendar, in its week), unattended.
+    today = dt.datetime.now(ZoneInfo(config.schedule.timezone)).date()
+    if config.source.fetch and fetch_due(calendar_dates(config.edition.release_calendar), today):
         log.info("%s", fetch_new_quarters(config).summary().replace("\n", "; "))
     dataset = load_dataset(config.paths.data)
     outcomes = []

@@ -45,6 +45,12 @@ class SectionContext:
         no-break spaces: a name is never parted over two lines of a title or a caption."""
         return self.narrative.territory_of.replace(" ", NO_BREAK)
 
+    @property
+    def data_source(self) -> str:
+        """The source under charts and tables (markup): ISTAT's, "(dati provvisori)" when ISTAT
+        flagged figures of the quarter provisional."""
+        return self.markup("source_provisional" if self.indicators.provisional else "source")
+
     def label(self, key: str, **values) -> str:
         """The label `key` as plain text, for table headers and tiles (escaped where they are set)."""
         return self.labels.fill(key, **values)
@@ -102,7 +108,7 @@ class SectionContext:
             return []
         caption = Paragraph(self.caption("figure", name, typographic(escape(chart.title))), self.styles.caption)
         subtitle = Paragraph(typographic(escape(chart.subtitle)), self.styles.small)
-        source = SourceLine(source or self.markup("source"), self.styles.small)
+        source = SourceLine(source or self.data_source, self.styles.small)
         return [KeepTogether([caption, subtitle, Spacer(1, 1.5 * mm), ChartForm(chart), Spacer(1, 1.5 * mm), source]),
                 Spacer(1, 4 * mm)]
 
@@ -115,7 +121,7 @@ class SectionContext:
         flowable = data_table(self.styles, self.caption("table", name, title),
                               self.caption("table", name, title, continued=True), table)
         return [CondPageBreak(40 * mm), flowable, Spacer(1, 2 * mm),
-                SourceLine(source or self.markup("source"), self.styles.small), Gap(4 * mm)]
+                SourceLine(source or self.data_source, self.styles.small), Gap(4 * mm)]
 
     def key_figures(self) -> list[tuple[str, str, str]]:
         """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""

@@ -100,7 +100,7 @@ class Tagger:
         self.figure_alt, self.logo_alt = figure_alt, logo_alt
         self._mcids: dict[int, int] = {}
         self._list: Element | None = None       # the list the next bullet joins, if it follows one
-        self._table: Element | None = None      # the table a continued part adds rows to
+        self._tables: dict[int, Element] = {}   # each table's element, by its parts' shared "(segue)" caption
 
     # --- marked content ---------------------------------------------------------------------
 
@@ -142,12 +142,10 @@ class Tagger:
                 return draw(flowable, canvas, split)
         code, annotations, mcids = len(canvas._code), len(canvas._annotationrefs), dict(self._mcids)
         if role == "Table":
-            element, table = self._table_element(flowable, canvas)
+            element = self._table_element(flowable, canvas)
             done = draw(flowable, canvas, split)
             if done and element is not None:
                 self.root.kids.append(element)
-            if done and table is not None:
-                self._table = table
         else:
             element = Element("LBody" if role == "LI" else role, alt=self._alt(flowable, role),
                               text=_plain(flowable))
@@ -177,23 +175,27 @@ class Tagger:
 
     # --- tables -----------------------------------------------------------------------------
 
-    def _table_element(self, table: Table, canvas) -> tuple[Element | None, Element | None]:
-        """Set the table's render callback; return a new element for the document, or None with
-        the table element a continued part adds to."""
+    def _table_element(self, table: Table, canvas) -> Element | None:
+        """Set the table's render callback; return a new element for the document, or None for
+        the part of a table continued from an earlier page (it adds rows to that table's element:
+        the parts of one table share their "(segue)" caption)."""
         cells = [cell for row in table._cellvalues for cell in row]
         if any(getattr(cell, "form", None) for cell in cells):  # page numbers: the contents
             element = Element("TOC")
             table._renderCB = self._contents_callback(element, canvas)
-            return element, None
+            return element
         if getattr(table, "continued", None) is None:  # a layout table: tiles, the cover's head
             element = Element("Div")
             table._renderCB = self._layout_callback(element, canvas)
-            return element, None
-        continues = table._cellvalues[0][0] is table.continued and self._table is not None
-        element = self._table if continues else Element("Table")
-        body = element.kids[-1] if continues else None
-        table._renderCB = self._data_callback(element, body, canvas, repeated=2 if continues else 0)
-        return (None, element) if continues else (element, element)
+            return element
+        earlier = self._tables.get(id(table.continued))
+        if table._cellvalues[0][0] is table.continued and earlier is not None and earlier.kids:
+            body = earlier.kids[-1] if earlier.kids[-1].role == "TBody" else None
+            table._renderCB = self._data_callback(earlier, body, canvas, repeated=2)
+            return None
+        element = self._tables[id(table.continued)] = Element("Table")
+        table._renderCB = self._data_callback(element, None, canvas, repeated=0)
+        return element
 
     def _cell_events(self, canvas, on_cell: Callable) -> Callable:
         """A render callback with backgrounds and rules as artifacts, `on_cell(row, column, value)`

@@ -18,6 +18,7 @@ from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators
 from bulletin.templates import Templates
 from bulletin.text.provinces import provinces, provinces_in_brief
+from bulletin.text.revision import Revision, revision_note
 from bulletin.text.sections import destinations, exports, headline, products, services, summary
 from bulletin.text.names import Names
 from bulletin.text.wording import Wording
@@ -26,7 +27,7 @@ from bulletin.text.wording import Wording
 @dataclass(frozen=True)
 class Narrative:
     headline: str                # one sentence for the cover and the e-mail
-    summary: list[str]           # Sintesi paragraphs
+    summary: list[str]           # Sintesi paragraphs; a revision's opens with its note (`revision`)
     exports: list[str]           # Esportazioni e importazioni
     products: list[str]
     destinations: list[str]
@@ -35,13 +36,16 @@ class Narrative:
     territory_of: str            # the territory as the title qualifies it, plain text: "della Lombardia", "Lombardy's"
 
 
-def write_narrative(indicators: Indicators, lang: str, templates: Templates) -> Narrative:
-    """Every paragraph of the bulletin's text for one edition, as reportlab paragraph markup."""
+def write_narrative(indicators: Indicators, lang: str, templates: Templates,
+                    revision: Revision | None = None) -> Narrative:
+    """Every paragraph of the bulletin's text for one edition, as reportlab paragraph markup; a
+    revision's summary opens with its note (`revision`)."""
     if lang not in reference.LANGUAGES:
         raise ConfigError(f"language {lang!r} is not one of {', '.join(reference.LANGUAGES)}")
     texts = templates.texts(f"{lang}/narrative.toml")
     w = Wording(indicators, lang, texts, Names(templates, lang, texts))
-    return Narrative(headline=headline(indicators, w), summary=summary(indicators, w),
+    note = [revision_note(revision, w)] if revision is not None else []
+    return Narrative(headline=headline(indicators, w), summary=note + summary(indicators, w),
                      exports=exports(indicators, w) + provinces_in_brief(indicators, w),
                      products=products(indicators, w), destinations=destinations(indicators, w),
                      provinces=provinces(indicators, w), services=services(indicators, w),

@@ -45,7 +45,8 @@ def summary(ind: Indicators, w: Wording) -> list[str]:
         paragraph(w.fill(f"summary_exports_{w.direction(flow.yoy_pct, flow.previous_eur)}",
                          exports_level=w.level(flow.value_eur),
                          exports_change=w.pct(flow.yoy_pct), exports_change_abs=w.abs_pct(flow.yoy_pct)),
-                  share_of_italy, region_rank, contribution(ind, w)),
+                  share_of_italy, region_rank, contribution(ind, w),
+                  w.fill("summary_provisional") if ind.provisional else None),
         w.fill("summary_trade", trade=w.money(ind.trade_eur),
                trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
                balance_phrase=w.balance_phrase(ind.balance_eur))]
