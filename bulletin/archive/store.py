@@ -33,6 +33,7 @@ from bulletin.files import temporary_files, usual_mode, write_atomically
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+WEB_PAGE = "index.html"  # the edition as a web page (`bulletin.web`)
 PDF_PREFIX = {"it": "bollettino-hitech", "en": "hitech-bulletin"}
 FOLDER_PATTERN = re.compile(r"^(it|en)-r(\d+)$")
 # What a run leaves beside an edition's folder while it works, and a killed run leaves behind:

@@ -51,6 +51,7 @@ from bulletin.indicators.consistency import check_edition
 from bulletin.pipeline import EditionContent, edition_content, ensure_edition, input_hashes
 from bulletin.reference import NATIONAL, TERRITORIES, provinces_of
 from bulletin.templates import Templates
+from bulletin.web import write_archive_pages
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +263,8 @@ def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
                 if outcome is not None:
                     log.info("%s", outcome.summary())
                     outcomes.append(outcome)
+    if any(outcome.built for outcome in outcomes):
+        write_archive_pages(config)
     return outcomes
 
 
@@ -361,6 +364,8 @@ def build_editions(config: Config, dataset: Dataset, quarter: str, territories: 
                 progress(len(results), len(keys), result)
     finally:
         _SHARED.clear()
+    if any(result.built for result in results):
+        write_archive_pages(config)
     order = {key: index for index, key in enumerate(keys)}
     return sorted(results, key=lambda r: order[(r.territory, r.lang)])
 
