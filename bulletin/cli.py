@@ -221,6 +221,7 @@ def _edition_key(config: Config, args: argparse.Namespace) -> tuple[str, str]:
 def _run_build(args: argparse.Namespace) -> int:
     from bulletin.archive.store import EditionLock
     from bulletin.pipeline import ensure_edition
+    from bulletin.web import write_archive_pages
 
     config = _config(args)
     dataset, quarter = _dataset_and_quarter(config, args.quarter)
@@ -233,7 +234,9 @@ def _run_build(args: argparse.Namespace) -> int:
     territory, lang = _edition_key(config, args)
     with EditionLock(config.paths.output, quarter, territory, lang):
         edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild)
-    if not built:
+    if built:
+        write_archive_pages(config)
+    else:
         print(f"unchanged since it was built on {edition.manifest['built_at']}: not rebuilt", file=sys.stderr)
     print(edition.pdf)
     return 0
@@ -295,6 +298,7 @@ def _run_send(args: argparse.Namespace) -> int:
     from bulletin.archive.store import EditionLock
     from bulletin.delivery.publish import complete_quarters, deliver
     from bulletin.pipeline import ensure_edition
+    from bulletin.web import write_archive_pages
 
     config = _config(args)
     territory, lang = _edition_key(config, args)
@@ -302,7 +306,9 @@ def _run_send(args: argparse.Namespace) -> int:
     if not args.quarter:
         quarter = complete_quarters(dataset, territory)[-1]
     with EditionLock(config.paths.output, quarter, territory, lang):
-        edition, content, _ = ensure_edition(config, dataset, quarter, territory, lang)
+        edition, content, built = ensure_edition(config, dataset, quarter, territory, lang)
+        if built:
+            write_archive_pages(config)
         outcome = deliver(config, dataset, edition, content, recipients=args.to, force=args.force,
                           dry_run=args.dry_run)
     print(outcome.summary())

@@ -101,7 +101,7 @@ class MailConfig:
     max_attachment_mb: float = 10.0
     """Above this size the PDF is not attached; the message gives its path or link instead."""
     download_url: str = ""
-    """Base address where the archive is published, for messages without attachment."""
+    """Base address where the archive (output/) is published: the e-mail links the web edition and a PDF too large to attach there, and the feed's links are absolute."""
     timeout_seconds: float = 30.0
     """Network timeout for one SMTP attempt."""
     attempts: int = 4

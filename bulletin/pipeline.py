@@ -1,6 +1,6 @@
 """One edition from data to archive, read top to bottom as the list of its stages.
 
-    data → indicators → narrative → charts → document → PDF/A → tables → archive
+    data → indicators → narrative → charts → document → PDF/A → tables → web page → archive
 
 Each stage is a function of plain data in and plain data out (see the subpackages named after
 them); this module only calls them in order. `ensure_edition` decides whether an edition must be
@@ -34,6 +34,7 @@ from bulletin.text.markup import markdown_blocks, read_notes
 from bulletin.text.narrative import write_narrative
 from bulletin.text.printable import check_printable
 from bulletin.text.revision import Revision, headline_changes
+from bulletin.web import EditionFiles, WebPages, write_web_edition
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     revised = revision_of(config, final.parent / revises, content.indicators, lang) if revises else None
     narrative = write_narrative(indicators, lang, templates, revised)
     with edition_workspace(final) as work:
-        charts = draw_charts(chart_specs(indicators, lang, templates), chart_style(brand), work / "charts")
+        charts = draw_charts(chart_specs(indicators, lang, templates), chart_style(brand), work / "charts", svg=True)
         checkpoint("after-charts")
         dates = release_dates(config.edition, quarter, revision, built_at, dataset.source_files)
         masthead = Masthead(quarter=quarter, territory=territory, lang=lang, revision=revision,
@@ -111,12 +112,17 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
         make_archival(work / "draft.pdf", pdf, info, built_at, producer=f"bulletin {__version__}",
                       charts={name: chart.path for name, chart in charts.items()})
         (work / "draft.pdf").unlink()
-        write_tables(edition_tables(indicators, lang, templates), work, built_at)
+        tables = edition_tables(indicators, lang, templates)
+        write_tables(tables, work, built_at)
+        files = EditionFiles(pdf=pdf.name, workbook="tables.xlsx", csvs=[f"tables/{name}.csv" for name in tables])
+        write_web_edition(inputs, files, work, WebPages(templates),
+                          revises=read_edition(final.with_name(revises)) if revises else None)
         (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
         write_manifest(work, {
             "quarter": quarter, "territory": territory, "language": lang, "revision": revision,
             "revises": revises, "version": __version__, "built_at": built_at.isoformat().replace("+00:00", "Z"),
-            "pdf": pdf.name, "pages": info.pages, "title": info.title, "content_sha256": content.digest,
+            "published": dates.released.isoformat(), "pdf": pdf.name, "pages": info.pages, "title": info.title,
+            "content_sha256": content.digest,
             "inputs": input_hashes(config, dataset, quarter),
             "outputs": output_hashes(work), "deliveries": [],
         })

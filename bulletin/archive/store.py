@@ -34,6 +34,7 @@ from bulletin.templates import Templates
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+WEB_PAGE = "index.html"  # the edition as a web page (`bulletin.web`)
 PDF_PREFIX = {"it": "bollettino-hitech", "en": "hitech-bulletin"}
 SHIPPED = Templates(None)  # the shipped templates only: see `pdf_name`
 FOLDER_PATTERN = re.compile(r"^(it|en)-r(\d+)$")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfFile, RendererPdf
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -52,6 +54,7 @@ fails 3:1 and draws nothing: a year earlier is a hollow bar instead.)"""
 
 # Nothing in the file depends on when or with which matplotlib it was drawn.
 PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None}
+SVG_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 
 @dataclass(frozen=True)
@@ -70,16 +73,21 @@ def chart_style(brand: Brand) -> ChartStyle:
 
 
 def draw_chart(draw: Callable[[ChartCanvas, Any], None], data: Any, style: ChartStyle, lang: str,
-               path: Path) -> ChartCanvas:
-    """Draw `data` with `draw` into the one-page PDF `path`; the canvas tells its size and labels."""
+               path: Path, svg: bool = False) -> ChartCanvas:
+    """Draw `data` with `draw` into the one-page PDF `path`; the canvas tells its size and labels.
+    With `svg`, the same figure is saved as SVG too (`ChartCanvas.svg`), for the web edition."""
     canvas = ChartCanvas(style, lang)
     # Text takes its font and colours from the settings when it is made, and the file its
     # compression when it is written: both happen inside.
-    with matplotlib.rc_context(_settings(style.colours, canvas.family)):
+    with matplotlib.rc_context({**_settings(style.colours, canvas.family), "svg.hashsalt": path.stem}):
         draw(canvas, data)
         if canvas.fig is None:
             raise RuntimeError(f"drawing {path.stem!r} made no figure (call ChartCanvas.start)")
         canvas.fig.savefig(path, format="pdf", metadata=PDF_METADATA)
+        if svg:
+            buffer = io.StringIO()
+            KeptTextSvgCanvas(canvas.fig).print_svg(buffer, metadata=SVG_METADATA)
+            canvas.svg = buffer.getvalue()
     return canvas
 
 
@@ -95,6 +103,7 @@ class ChartCanvas:
         self.fig: Figure | None = None
         self.points = Affine2D()
         self.labels: list[str] = []
+        self.svg = ""  # the figure as SVG, when asked for (`draw_chart`)
 
     def start(self, height_pt: float) -> Figure:
         """The figure, `height_pt` high: a drawing decides its height before it draws."""
@@ -190,6 +199,7 @@ def _settings(colours: Mapping[str, str], family: str) -> dict:
             "xtick.labelcolor": colours["text"], "ytick.labelcolor": colours["text"],
             "xtick.labelsize": SMALL, "ytick.labelsize": SMALL, "xtick.major.size": 0, "ytick.major.size": 0,
             "xtick.major.pad": 3, "ytick.major.pad": 3,
+            "svg.fonttype": "none",  # text stays text in the web edition: searchable, read in the brand's font
             # zlib's fastest level: outlined text compresses well at any level, and the default
             # (6) cost a third of the drawing time for files a sixth smaller.
             "pdf.compression": 1}
@@ -230,3 +240,28 @@ class OutlinePdfCanvas(FigureCanvasPdf):
             file.finalize()
         finally:
             file.close()
+
+
+class KeptTextRendererSvg(RendererSVG):
+    """matplotlib's SVG renderer, text kept as text (`svg.fonttype = "none"`) but measured as the
+    PDF renderer measures it (`text_extent`, kept per string): the web's chart is laid out as the
+    printed one, without shaping every string a second time."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath == "TeX":
+            return super().get_text_width_height_descent(s, prop, ismath)
+        return text_extent(s, prop.copy(), ismath)
+
+
+class KeptTextSvgCanvas(FigureCanvasSVG):
+    """matplotlib's SVG canvas drawing with `KeptTextRendererSvg`, at 72 dpi, of the figure's size."""
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None):
+        self.figure.dpi = 72
+        width, height = self.figure.get_size_inches()
+        renderer = MixedModeRenderer(self.figure, width, height, 72,
+                                     KeptTextRendererSvg(width * 72, height * 72, filename, image_dpi=72,
+                                                         metadata=metadata),
+                                     bbox_inches_restore=bbox_inches_restore)
+        self.figure.draw(renderer)
+        renderer.finalize()

@@ -48,6 +48,7 @@ class Chart:
     title: str           # the finding, plain text, for the document to print above the chart
     subtitle: str        # what, where, unit and when
     alt: str = ""        # the alternative text, for readers who do not see the chart
+    svg: str = ""        # the same drawing as an SVG document, when asked for (the web edition)
 
 
 @dataclass(frozen=True)
@@ -192,9 +193,10 @@ def chart_specs(indicators: Indicators, lang: str, templates: Templates) -> list
 
 
 def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path,
-                workers: int | None = None) -> dict[str, Chart]:
+                workers: int | None = None, svg: bool = False) -> dict[str, Chart]:
     """Draw each spec into `folder/<name>.pdf`, on up to `workers` processes (default: every core
-    this process may use); the charts in registry order.
+    this process may use); the charts in registry order. With `svg`, each chart also carries the
+    same figure as SVG (`Chart.svg`): saved from the drawn figure, not drawn again.
 
     Each process draws every n-th chart in registry order, which spreads the heavy ones (the
     trend's two panels, the heat map, the bars with many names) about evenly, and keeps the strings
@@ -208,19 +210,19 @@ def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path,
     specs.sort(key=lambda spec: order.index(spec.name))
     folder.mkdir(parents=True, exist_ok=True)
     workers = max(1, min(workers or available_cores(), len(specs)))
-    shares = [(specs[start::workers], style, folder) for start in range(workers)]
+    shares = [(specs[start::workers], style, folder, svg) for start in range(workers)]
     charts = {chart.name: chart for drawn in in_processes(_draw_share, shares, workers) for chart in drawn}
     return {spec.name: charts[spec.name] for spec in specs}
 
 
-def _draw_share(share: tuple[list[ChartSpec], ChartStyle, Path]) -> list[Chart]:
-    specs, style, folder = share
+def _draw_share(share: tuple[list[ChartSpec], ChartStyle, Path, bool]) -> list[Chart]:
+    specs, style, folder, svg = share
     charts = []
     for spec in specs:
         path = folder / f"{spec.name}.pdf"
-        canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, spec.lang, path)
+        canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, spec.lang, path, svg=svg)
         charts.append(Chart(spec.name, path, WIDTH_MM, canvas.height / MM, canvas.labels, spec.title, spec.subtitle,
-                            spec.alt))
+                            spec.alt, canvas.svg))
     save_kept_text()  # the strings shaped for these charts, for the editions and runs that follow
     return charts
 

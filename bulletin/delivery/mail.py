@@ -17,6 +17,7 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
+from bulletin.archive.store import WEB_PAGE
 from bulletin.config import MailConfig
 from bulletin.errors import ConfigError, MailError
 from bulletin.indicators.compute import Indicators, RankedItem
@@ -29,7 +30,8 @@ LETTER_KEYS = ("subject", "greeting", "intro", "figures_heading", "exports", "sh
                "top_destination", "value_change", "ranked_value", "attached", "not_attached", "megabytes",
                "automatic")
 ALERT_KEYS = ("alert_subject", "alert_text")
-TEMPLATE_KEYS = LETTER_KEYS + ALERT_KEYS
+WEB_KEY = "web_edition"  # the link to the web edition: read only when `download_url` is set
+TEMPLATE_KEYS = LETTER_KEYS + (WEB_KEY,) + ALERT_KEYS
 
 # Plain addresses only ("name@domain"): a display name in a list file is more often a typo than intended.
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
@@ -113,8 +115,10 @@ def edition_letter(indicators: Indicators, lang: str, templates: Templates, pdf:
     if not attach:
         closing["limit"] = _megabytes(max_attachment_mb, lang, texts)
         closing["location"] = _location(pdf, indicators.quarter, download_url)
+    # The web edition beside the PDF, when the archive is published: its address (`web`).
+    web = _location(pdf.parent / WEB_PAGE, indicators.quarter, download_url) if download_url else ""
     parts = _Parts(texts, title=title, edition=edition, figures=_key_figures(indicators, lang, texts),
-                   closing_key="attached" if attach else "not_attached", closing=closing)
+                   closing_key="attached" if attach else "not_attached", closing=closing, web=web)
     subject = texts.fill("subject", title=title, edition=edition)
     found = control_characters(subject)
     if found:  # a line break would end the header mid-send; `bulletin check` says so earlier
@@ -158,13 +162,15 @@ class _Parts:
     figures: list[tuple[str, str]]
     closing_key: str
     closing: dict[str, str] = field(default_factory=dict)
+    web: str = ""  # the web edition's address, or nothing
 
     def text(self) -> str:
         t = self.texts
         figures = "\n".join(f"- {label}: {value}" for label, value in self.figures)
         return (f"{t.fill('greeting')}\n{t.fill('intro', title=self.title, edition=self.edition)}\n\n"
                 f"{t.fill('figures_heading', edition=self.edition)}\n{figures}\n\n"
-                f"{t.fill(self.closing_key, **self.closing)}\n\n-- \n{t.fill('automatic')}\n")
+                + (f"{t.fill(WEB_KEY, web=self.web)}\n\n" if self.web else "")
+                + f"{t.fill(self.closing_key, **self.closing)}\n\n-- \n{t.fill('automatic')}\n")
 
     def html(self, lang: str) -> str:
         t = self.texts
@@ -179,7 +185,8 @@ class _Parts:
                 f"<p>{_html(t, 'greeting')}<br>\n{_html(t, 'intro', title=self.title, edition=self.edition)}</p>\n"
                 f"<p><strong>{_html(t, 'figures_heading', edition=self.edition)}</strong></p>\n"
                 f"<table>\n{rows}\n</table>\n"
-                f"<p>{_html(t, self.closing_key, markup, **closing)}</p>\n"
+                + (f"<p>{_html(t, WEB_KEY, {'web': _link(self.web)})}</p>\n" if self.web else "")
+                + f"<p>{_html(t, self.closing_key, markup, **closing)}</p>\n"
                 f'<p style="color:#666666;font-size:12px">{_html(t, "automatic")}</p>\n</body>\n</html>\n')
 
 

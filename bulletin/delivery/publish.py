@@ -55,6 +55,7 @@ from bulletin.reference import NATIONAL, TERRITORIES, provinces_of
 from bulletin.release import fetch_due
 from bulletin.release_calendar import calendar_dates
 from bulletin.templates import Templates
+from bulletin.web import write_archive_pages
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,8 @@ def publish(config: Config, quarter: str | None = None) -> list[EditionOutcome]:
                 if outcome is not None:
                     log.info("%s", outcome.summary())
                     outcomes.append(outcome)
+    if any(outcome.built for outcome in outcomes):
+        write_archive_pages(config)
     return outcomes
 
 
@@ -369,6 +372,8 @@ def build_editions(config: Config, dataset: Dataset, quarter: str, territories: 
                 progress(len(results), len(keys), result)
     finally:
         _SHARED.clear()
+    if any(result.built for result in results):
+        write_archive_pages(config)
     order = {key: index for index, key in enumerate(keys)}
     return sorted(results, key=lambda r: order[(r.territory, r.lang)])
 

@@ -117,11 +117,15 @@ class SectionContext:
         """The table `name` with its numbered caption (`caption_key`, filled with the quarter and
         `values`, its unit) and source (markup; default the label `source`); a table does not
         start at the foot of a page."""
-        title = self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of, **values)
+        title = self.table_title(caption_key, **values)
         flowable = data_table(self.styles, self.caption("table", name, title),
                               self.caption("table", name, title, continued=True), table)
         return [CondPageBreak(40 * mm), flowable, Spacer(1, 2 * mm),
                 SourceLine(source or self.data_source, self.styles.small), Gap(4 * mm)]
+
+    def table_title(self, caption_key: str, **values) -> str:
+        """A table's title (markup): the label `caption_key` with the quarter, the territory and `values`."""
+        return self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of, **values)
 
     def key_figures(self) -> list[tuple[str, str, str]]:
         """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""

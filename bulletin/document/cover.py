@@ -43,7 +43,7 @@ def cover(ctx: SectionContext) -> list[Flowable]:
                  colWidths=[27 * mm, FRAME_WIDTH - 27 * mm], hAlign="LEFT")
     head.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), s.regular), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    facts = {"number": edition.number, "date": _date_label(edition.published, ctx.lang)}
+    facts = {"number": edition.number, "date": date_label(edition.published, ctx.lang)}
     if edition.revision > 1:
         facts_line = ctx.markup("cover_facts_revised", revision=edition.revision, **facts)
     else:
@@ -83,15 +83,23 @@ def colophon(ctx: SectionContext) -> list[Flowable]:
     """At the foot of the last page: the release date, when the data were acquired, the next
     release (`bulletin.release`), whom to ask (or, outside the brand's `contact_territories`, who
     publishes) and the terms of reuse (`brand.toml`)."""
-    s, edition, brand, lang = ctx.styles, ctx.inputs.edition, ctx.inputs.brand, ctx.lang
-    lines = [ctx.markup("colophon_released", date=_date_label(edition.published, lang))]
+    s = ctx.styles
+    rule = HRFlowable(width="100%", thickness=0.5, color=s.colours["rule"], spaceBefore=0, spaceAfter=2 * mm)
+    return [Spacer(1, 8 * mm), KeepTogether([rule, Paragraph(ctx.markup("colophon_title"), s.caption)]
+                                            + [Paragraph(line, s.small) for line in colophon_lines(ctx)])]
+
+
+def colophon_lines(ctx: SectionContext) -> list[str]:
+    """The colophon's lines as markup: the PDF's last page and the web edition's foot print them."""
+    edition, brand, lang = ctx.inputs.edition, ctx.inputs.brand, ctx.lang
+    lines = [ctx.markup("colophon_released", date=date_label(edition.published, lang))]
     dates = edition.release
     if dates is not None:
-        lines.append(ctx.markup("colophon_data", date=_date_label(dates.data_acquired, lang)))
+        lines.append(ctx.markup("colophon_data", date=date_label(dates.data_acquired, lang)))
         if dates.next_release is not None:
             lines.append(ctx.markup("colophon_next" if dates.next_release_planned else "colophon_next_about",
                                     quarter=fmt.quarter_label(dates.next_quarter, lang),
-                                    date=_date_label(dates.next_release, lang)))
+                                    date=date_label(dates.next_release, lang)))
     department = ctx.label("brand_department", department=brand.department)
     if not ctx.inputs.prints_contact:  # another territory's edition: the publisher, not its office's people
         lines.append(ctx.markup("colophon_publisher", organisation=brand.organisation, department=department))
@@ -101,9 +109,7 @@ def colophon(ctx: SectionContext) -> list[Flowable]:
     else:
         lines.append(ctx.markup("colophon_contact", department=department, contact=brand.contact))
     lines.append(ctx.markup("colophon_licence", licence=brand.licence, url=brand.licence_url))
-    rule = HRFlowable(width="100%", thickness=0.5, color=s.colours["rule"], spaceBefore=0, spaceAfter=2 * mm)
-    return [Spacer(1, 8 * mm), KeepTogether([rule, Paragraph(ctx.markup("colophon_title"), s.caption)]
-                                            + [Paragraph(line, s.small) for line in lines])]
+    return lines
 
 
 def _title_size(title: str, font: str) -> float:
@@ -113,7 +119,7 @@ def _title_size(title: str, font: str) -> float:
     return min(TITLE_SIZE, FRAME_WIDTH / widest)
 
 
-def _date_label(day: dt.date, lang: str) -> str:
+def date_label(day: dt.date, lang: str) -> str:
     return format_date(day, format="long", locale=fmt.LOCALES[lang])
 
 

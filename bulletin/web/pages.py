@@ -1,0 +1,43 @@
+"""The web pages' templates (Jinja2), looked up like every other template, and their words.
+
+The templates are `templates/web/*` (the page of an edition, the archive's index, its feed and the
+one stylesheet), searched along the same path as the other templates: a file in the user's
+`templates/web/` replaces the shipped one of the same name. Every value is escaped by the
+template engine unless it is already markup (`markupsafe.Markup`); the words a page prints are
+`templates/<lang>/web.toml`, filled by `Texts.fill` as every other text is.
+"""
+from __future__ import annotations
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, select_autoescape
+
+from bulletin.errors import ConfigError
+from bulletin.templates import Templates
+
+ARCHIVE_ASSETS = "assets"
+"""The archive's folder for what every page shares: the stylesheet and the brand's fonts."""
+STYLESHEET = "bulletin.css"
+BRAND_FAMILY = "'Brand', sans-serif"
+"""The font family the stylesheet declares for the brand's fonts (`@font-face`), which the charts' text names."""
+
+
+class WebPages:
+    """The web templates on the template search path, rendered with the words of a language."""
+
+    def __init__(self, templates: Templates):
+        self.templates = templates
+        self.environment = Environment(
+            loader=FileSystemLoader([str(folder / "web") for folder in templates.folders]),
+            autoescape=select_autoescape(["html", "xml"]), undefined=StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+    def render(self, name: str, lang: str | None, values: dict) -> str:
+        """The template `web/<name>` filled with `values` and, given a language, its words (`words.fill`)."""
+        words = self.templates.texts(f"{lang}/web.toml") if lang else None
+        try:
+            return self.environment.get_template(name).render(lang=lang, words=words, **values)
+        except TemplateNotFound:
+            self.templates.find(f"web/{name}")  # names every folder searched
+            raise
+        except TemplateError as exc:
+            where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else f"web/{name}"
+            raise ConfigError(f"template {where}: {exc.message}") from None
