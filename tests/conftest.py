@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,12 @@ def smtp():
     controller.start()
     yield controller.port, recorder
     controller.stop()
+
+
+def national_sample(data: Path, quarters: tuple[str, ...] = ("2016Q1", "2017Q1")) -> Path:
+    """The national sample's `quarters` (every region and province) written into `data`, as
+    `scripts/generate_sample.py --scale national` makes them; `data` is returned."""
+    for quarter in quarters:
+        subprocess.run([sys.executable, str(REPO / "scripts" / "generate_sample.py"), "--scale", "national",
+                        "--out", str(data), "--only", quarter, "--no-check"], check=True, capture_output=True)
+    return data

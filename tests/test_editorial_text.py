@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 
 import pytest
 
@@ -27,7 +26,7 @@ from bulletin.text.grammar import approximation
 from bulletin.text.names import Names
 from bulletin.text.narrative import Narrative, write_narrative
 from bulletin.text.typography import typographic
-from conftest import REPO, SMALL_ROWS, write_data
+from conftest import SMALL_ROWS, national_sample, write_data
 
 TEMPLATES = Templates(None)
 QUARTER = "2017Q1"
@@ -45,9 +44,7 @@ def prose(narrative: Narrative) -> str:
 def national_data(tmp_path_factory):
     """The national sample's 2016Q1 and 2017Q1: every region and province, a year apart."""
     data = tmp_path_factory.mktemp("national") / "data"
-    for quarter in ("2016Q1", QUARTER):
-        subprocess.run([sys.executable, str(REPO / "scripts" / "generate_sample.py"), "--scale", "national",
-                        "--out", str(data), "--only", quarter, "--no-check"], check=True, capture_output=True)
+    national_sample(data, ("2016Q1", QUARTER))
     return data
 
 

@@ -5,8 +5,6 @@ provinces built from the national sample read as an editor wants ("della Spezia"
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tomllib
 
 import pytest
@@ -18,7 +16,7 @@ from bulletin.indicators.compute import compute_indicators
 from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.text.grammar import NO_ARTICLE, Figure, figure_article
 from bulletin.text.narrative import Narrative, write_narrative
-from conftest import REPO, SAMPLE_DATA
+from conftest import SAMPLE_DATA, national_sample
 
 TEMPLATES = Templates(None)
 LANGUAGES = ("it", "en")
@@ -130,9 +128,7 @@ EDITIONS = ["ITC4", "ITC1", "ITC2", "ITC3", "ITH5", "ITI3", "ITI4", "ITG2", "ITF
 def national_narratives(tmp_path_factory) -> dict[tuple[str, str], Narrative]:
     """The narratives of the national sample's 2017Q1 editions (a year apart from 2016Q1)."""
     data = tmp_path_factory.mktemp("national")
-    for quarter in ("2016Q1", "2017Q1"):
-        subprocess.run([sys.executable, str(REPO / "scripts" / "generate_sample.py"), "--scale", "national",
-                        "--out", str(data), "--only", quarter, "--no-check"], check=True, capture_output=True)
+    national_sample(data, ("2016Q1", "2017Q1"))
     dataset = load_dataset(data)
     narratives = {}
     for code in EDITIONS:

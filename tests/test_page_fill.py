@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from bulletin.cli import main
-from conftest import REPO, SAMPLE_DATA
+from conftest import SAMPLE_DATA, national_sample
 
 MM = 72 / 25.4
 HEAD, FOOT = 32 * MM, 26 * MM  # the content frame's top and bottom margins (bulletin/document/pages.py)
@@ -61,9 +60,7 @@ def editions(tmp_path_factory) -> dict[tuple[str, str, str], Path]:
     """The sample's Lombardy editions, and the national sample's of `NATIONAL`, by (data, code, lang)."""
     folder = tmp_path_factory.mktemp("fill")
     national = folder / "national"
-    for quarter in ("2016Q1", "2017Q1"):
-        subprocess.run([sys.executable, str(REPO / "scripts" / "generate_sample.py"), "--scale", "national",
-                        "--out", str(national), "--only", quarter, "--no-check"], check=True, capture_output=True)
+    national_sample(national, ("2016Q1", "2017Q1"))
     built = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1498000000")

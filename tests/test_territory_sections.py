@@ -8,7 +8,6 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-import sys
 
 import openpyxl
 import pandas as pd
@@ -30,7 +29,7 @@ from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.text import formatting as fmt
 from bulletin.text.markup import markdown_blocks
 from bulletin.text.narrative import write_narrative
-from conftest import REPO
+from conftest import national_sample
 
 QUARTER, PREVIOUS = "2017Q1", "2016Q1"
 TEMPLATES = Templates(None)
@@ -42,9 +41,7 @@ def national(tmp_path_factory):
     """The national sample's 2016Q1 and 2017Q1 (every region and province), its configuration
     with the defaults, and the rows read back."""
     folder = tmp_path_factory.mktemp("national")
-    for quarter in (PREVIOUS, QUARTER):
-        subprocess.run([sys.executable, str(REPO / "scripts" / "generate_sample.py"), "--scale", "national",
-                        "--out", str(folder / "data"), "--only", quarter, "--no-check"], check=True, capture_output=True)
+    national_sample(folder / "data", (PREVIOUS, QUARTER))
     config = load_config(None, env={}, overrides={"paths.data": folder / "data", "paths.output": folder / "output"},
                          cwd=folder)
     return folder, config, load_dataset(folder / "data")
