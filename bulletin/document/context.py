@@ -124,7 +124,10 @@ class SectionContext:
                 SourceLine(source or self.data_source, self.styles.small), Gap(4 * mm)]
 
     def table_title(self, caption_key: str, **values) -> str:
-        """A table's title (markup): the label `caption_key` with the quarter, the territory and `values`."""
+        """A table's title (markup): the label `caption_key` with the quarter, the territory and `values`;
+        its unit is never parted over two lines ("(milioni di euro)")."""
+        if "unit" in values:
+            values["unit"] = values["unit"].replace(" ", NO_BREAK)
         return self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of, **values)
 
     def key_figures(self) -> list[tuple[str, str, str]]:
