@@ -455,7 +455,7 @@ def test_number_words_have_the_same_keys_in_both_languages_and_known_placeholder
     fields = {"not_available": set(), "not_significant": set(), "billion": {"n"}, "million": {"n"},
               "thousand": {"n"}, "thousand_in_full": set(), "table_units": set(), "euro": {"amount"},
               "euro_scaled": {"amount"}, "quarter": {"roman", "number", "year"},
-              "quarter_short": {"roman", "number", "year"}}
+              "quarter_short": {"roman", "number", "year"}, "day_one": set()}
     for lang in ("it", "en"):
         words = load(lang, "numbers.toml")
         assert set(words) == set(fields), lang

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from xml.sax.saxutils import escape
 
-from babel.dates import format_date
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -120,7 +119,7 @@ def _title_size(title: str, font: str) -> float:
 
 
 def date_label(day: dt.date, lang: str) -> str:
-    return format_date(day, format="long", locale=fmt.LOCALES[lang])
+    return fmt.long_date(day, lang)
 
 
 def _logo(brand: Brand, size: float, font_name: str) -> Flowable:

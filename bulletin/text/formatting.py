@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import decimal
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale
+from babel.dates import format_date
 from babel.numbers import NumberPattern, parse_pattern
 
 from bulletin.errors import ConfigError
@@ -46,6 +48,7 @@ class NumberWords:
     euro_scaled: str             # an amount in millions or billions: "{amount} di euro"
     quarter: str                 # "{roman} trimestre {year}"; also {number}
     quarter_short: str           # "{roman} trim. {year}"
+    day_one: str                 # the first of a month in a date: "1°" (1° dicembre), "1"
 
 
 @lru_cache(maxsize=None)
@@ -66,7 +69,8 @@ def number_words(lang: str) -> NumberWords:
                        billion=pair("billion"), million=pair("million"), thousand=pair("thousand"),
                        thousand_in_full=_flag(texts, "thousand_in_full"),
                        table_units=units, euro=texts.get("euro"), euro_scaled=texts.get("euro_scaled"),
-                       quarter=texts.get("quarter"), quarter_short=texts.get("quarter_short"))
+                       quarter=texts.get("quarter"), quarter_short=texts.get("quarter_short"),
+                       day_one=texts.get("day_one"))
 
 
 def _flag(texts, key: str) -> bool:
@@ -245,3 +249,9 @@ def quarter_label(quarter: str, lang: str, short: bool = False) -> str:
     year, q = quarter[:4], int(quarter[-1])
     words = number_words(lang)
     return (words.quarter_short if short else words.quarter).format(roman=ROMAN_QUARTERS[q - 1], number=q, year=year)
+
+
+def long_date(day, lang: str) -> str:
+    """A date as the cover, the colophon and the text write it: "1° dicembre 2026", "20 March 2017"."""
+    text = format_date(day, format="long", locale=LOCALES[lang])
+    return re.sub(r"^1(?=\D)", number_words(lang).day_one, text) if day.day == 1 else text

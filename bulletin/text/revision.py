@@ -15,10 +15,8 @@ print alike but differ are given one decimal more (`formatting.money_pair`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
-from babel.dates import format_date
 
 from bulletin.indicators.compute import Indicators
 from bulletin.text import formatting
@@ -72,19 +70,12 @@ def headline_changes(previous: dict, current: Indicators, lang: str) -> tuple[Fi
 
 def revision_note(revision: Revision, w: Wording) -> str:
     """"Revisione: rispetto all'edizione del 1° dicembre 2026, le esportazioni passano da … a …"."""
-    date = published_on(revision.published, w)
+    date = formatting.long_date(revision.published, w.lang)
     if not revision.changes:
         return w.fill("revision_note_unchanged", date=date, previous=revision.previous)
     changes = [w.fill(f"revision_{change.figure}", old=w.fig(change.old), new=w.fig(change.new))
                for change in revision.changes]
     return w.fill("revision_note", date=date, previous=revision.previous, changes=w.join_clauses(changes))
-
-
-def published_on(day: dt.date, w: Wording) -> str:
-    """The day in words, with the first of the month as the language writes it in a sentence
-    (`revision_day_one`: "1°" dicembre)."""
-    text = format_date(day, format="long", locale=formatting.LOCALES[w.lang])
-    return re.sub(r"^1(?=\D)", w.texts.get("revision_day_one"), text) if day.day == 1 else text
 
 
 def _at(figures: dict, path: tuple[str, ...]):
