@@ -84,6 +84,18 @@ def ranked_table(ctx: SectionContext, name_column: str, items: list[RankedItem],
     return TableText(header, rows, text_columns=(0, 1) if ranks else (0,), total_rows=1), fmt.unit_name(unit, lang)
 
 
+def partners_table(ctx: SectionContext) -> tuple[TableText, dict] | None:
+    """The appendix's partner table and its caption's values (unit, count): the first
+    `TOP_PARTNERS_LISTED` partners, the others summed, and the total; None when no partner traded
+    in either year. The PDF and the web page print the same."""
+    ind = ctx.indicators
+    partners = [d for d in ind.destinations if d.value_eur > 0 or d.previous_eur > 0]
+    if not partners:
+        return None
+    cells, unit = ranked_table(ctx, "col_partner", partners, ind.exports, top=TOP_PARTNERS_LISTED)
+    return cells, {"unit": unit, "count": min(len(partners), TOP_PARTNERS_LISTED)}
+
+
 def provinces_table(ctx: SectionContext) -> tuple[TableText, str]:
     """Each province's exports and imports with their change and rank, and its main product;
     then the trade no province is credited with, and the region's total."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
 from bulletin.document import printed_tables
 from bulletin.document.context import SectionContext
@@ -90,14 +90,8 @@ def appendix(ctx: SectionContext) -> list[Flowable]:
     """The partners, which the sections show only as a chart of the first: the first
     `TOP_PARTNERS_LISTED`, the others summed, and the total. Products, areas and provinces are
     printed in full in their sections, and not again here."""
-    ind = ctx.indicators
-    partners = [d for d in ind.destinations if d.value_eur > 0 or d.previous_eur > 0]
-    if not partners:
-        return []
-    table, unit = printed_tables.ranked_table(ctx, "col_partner", partners, ind.exports,
-                                              top=printed_tables.TOP_PARTNERS_LISTED)
-    return ctx.table("partners", "appendix_partners", table, unit=unit, count=min(len(partners),
-                                                                                   printed_tables.TOP_PARTNERS_LISTED))
+    found = printed_tables.partners_table(ctx)
+    return ctx.table("partners", "appendix_partners", found[0], **found[1]) if found else []
 
 
 SECTIONS: dict[str, Section] = {

@@ -234,14 +234,8 @@ def methodology(ctx: SectionContext) -> list[Part]:
 
 
 def appendix(ctx: SectionContext) -> list[Part]:
-    ind = ctx.indicators
-    partners = [d for d in ind.destinations if d.value_eur > 0 or d.previous_eur > 0]
-    if not partners:
-        return []
-    cells, unit = printed_tables.ranked_table(ctx, "col_partner", partners, ind.exports,
-                                              top=printed_tables.TOP_PARTNERS_LISTED)
-    return table(ctx, "partners", "appendix_partners", cells, unit=unit,
-                 count=min(len(partners), printed_tables.TOP_PARTNERS_LISTED))
+    found = printed_tables.partners_table(ctx)
+    return table(ctx, "partners", "appendix_partners", found[0], **found[1]) if found else []
 
 
 WEB_SECTIONS: dict[str, WebSection] = {
