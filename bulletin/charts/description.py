@@ -68,6 +68,6 @@ def heatmap_figures(heat: HeatMap, words: Words, lang: str) -> str:
     return words.fill("largest_in_row", figures="; ".join(rows)) if rows else ""
 
 
-DESCRIBERS: dict[type, Callable[[Any, Texts, str], str]] = {
+DESCRIBERS: dict[type, Callable[[Any, Words, str], str]] = {
     Bars: bars_figures, Lines: lines_figures, HeatMap: heatmap_figures}
 KINDS = {Bars: "bars", Lines: "lines", HeatMap: "heatmap"}
