@@ -6,11 +6,13 @@ It asserts nothing (a slow machine is not a failure); the goals are printed besi
    process, into a new archive, with no data cache (goal: at most 3.0 x the floor, peak memory
    under 400 MB); medians of --runs, in three states of the chart text cache: empty (the first
    build on the machine), as the previous quarter's edition left it (a build each quarter), and
-   as the same edition left it (a rebuild);
+   as the same edition left it (a rebuild); and, to show what the web edition costs, the first
+   build once more without it (`edition.web = false`; goal: the web edition adds at most 10 %);
 3. every edition of Italy: `bulletin build` with territories = ["all"] and languages it + en on
    the national sample (128 territories, 256 editions), after `bulletin data check` has left the
    data cache: wall time, its ratio to the floor, and the peak memory of the whole process tree
-   (goal: under 1.2 GB), with the cost of an edition against that of a Lombardy one from
+   (goal: under 1.2 GB), once more without the web edition (goal: it adds at most 10 %), with
+   the cost of an edition against that of a Lombardy one from
 4. the 26 editions of Lombardy (region and provinces, it + en) on the shipped sample.
 3 and 4 start from an empty chart text cache, as on a new machine. Every run uses a cache folder of
 its own (BULLETIN_CACHE_DIR), never the user's.
@@ -44,7 +46,8 @@ QUARTER, PREVIOUS_QUARTER = "2017Q1", "2016Q4"  # the shipped sample's last quar
 # The cold single edition in each state of the chart text cache, as the table labels it.
 SINGLE = {"first": "2. one cold edition, first on the machine",
           "last_quarter": "   after last quarter's edition",
-          "same_edition": "   after the same edition"}
+          "same_edition": "   after the same edition",
+          "print_only": "   first, without the web edition"}
 
 
 def measure(command: list[str], text_cache: Path, cwd: Path = REPO) -> dict:
@@ -131,14 +134,19 @@ def bench_single(runs: int, scratch: Path) -> tuple[dict, dict[str, dict]]:
         builds["first"].append(single_build(scratch / f"first-{run}", QUARTER, empty))
         builds["last_quarter"].append(single_build(scratch / f"last-quarter-{run}", QUARTER, last_quarter))
         builds["same_edition"].append(single_build(scratch / f"same-{run}", QUARTER, empty))  # as "first" left it
+        builds["print_only"].append(single_build(scratch / f"print-only-{run}", QUARTER,
+                                                 scratch / f"text-cache-print-only-{run}", web=False))
     return median_of(floors), {kind: median_of(samples) for kind, samples in builds.items()}
 
 
-def single_build(folder: Path, quarter: str, text_cache: Path) -> dict:
+def single_build(folder: Path, quarter: str, text_cache: Path, web: bool = True) -> dict:
     """`bulletin build` of the Lombardia edition of `quarter` in a new process, into a new archive,
-    without the data cache (from a copy of the shipped sample without it)."""
+    without the data cache (from a copy of the shipped sample without it); with or without the
+    web edition."""
     shutil.copytree(REPO / "data", folder / "data", ignore=shutil.ignore_patterns(".cache"))
-    return measure([BULLETIN, "build", "--quarter", quarter, "--data", str(folder / "data"),
+    config = folder / "bulletin.toml"
+    config.write_text(f"[edition]\nweb = {str(web).lower()}\n", encoding="utf-8")
+    return measure([BULLETIN, "build", "--config", str(config), "--quarter", quarter, "--data", str(folder / "data"),
                     "--out", str(folder / "out")], text_cache)
 
 
@@ -169,11 +177,11 @@ def _editions(table: str) -> list[dict]:
     return editions
 
 
-def edition_config(folder: Path, territories: list[str]) -> Path:
+def edition_config(folder: Path, territories: list[str], web: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "bulletin.toml"
-    config.write_text(f'[edition]\nterritories = {json.dumps(territories)}\nlanguages = ["it", "en"]\n',
-                      encoding="utf-8")
+    config.write_text(f'[edition]\nterritories = {json.dumps(territories)}\nlanguages = ["it", "en"]\n'
+                      f'web = {str(web).lower()}\n', encoding="utf-8")
     return config
 
 
@@ -207,6 +215,8 @@ def main() -> None:
             report["all_italy"] = {**italy, "ratio_to_floor": italy["seconds"] / floor["seconds"],
                                    "seconds_per_page_vs_lombardy":
                                        italy["seconds_per_page_median"] / lombardy["seconds_per_page_median"]}
+            report["all_italy_print_only"] = bench_editions(edition_config(scratch / "italy-print-only", ["all"],
+                                                                           web=False), data)
     print_table(report)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
@@ -229,6 +239,7 @@ def print_table(report: dict) -> None:
         single = report["single_edition"][kind]
         row(label, single, f"{single['ratio_to_floor']:.2f} x floor (<= 3.0), {single['cpu_ratio_to_floor']:.2f} x "
                            f"in processor time; < 400 MB")
+    web_share("   the web edition adds", report["single_edition"]["first"], report["single_edition"]["print_only"])
     if "all_italy" in report:
         italy = report["all_italy"]
         row("3. every edition of Italy (256)", italy, f"{italy['ratio_to_floor']:.0f} x floor; < 1200 MB")
@@ -237,11 +248,19 @@ def print_table(report: dict) -> None:
         print(f"{'   a page (s), against Lombardy':42} {italy['seconds_per_page_median']:8.3f} {'':8} {'':8}  "
               f"{italy['seconds_per_page_vs_lombardy']:.2f} x; the slowest "
               f"{italy['seconds_per_page_max'] / lombardy['seconds_per_page_median']:.2f} x")
+        row("   without the web edition", report["all_italy_print_only"])
+        web_share("   the web edition adds", italy, report["all_italy_print_only"])
     else:
         print("3. every edition of Italy: skipped")
     row("4. the 26 Lombardy editions", lombardy)
     print(f"{'   an edition: median, slowest (s)':42} {lombardy['edition_seconds_median']:8.2f} "
           f"{lombardy['edition_seconds_max']:8.2f}")
+
+
+def web_share(label: str, with_web: dict, print_only: dict) -> None:
+    """How much longer the build with the web edition took than the one without, in percent."""
+    wall, cpu = (100 * (with_web[key] / print_only[key] - 1) for key in ("seconds", "cpu_seconds"))
+    print(f"{label:42} {wall:7.1f}% {cpu:7.1f}% {'':8}  <= 10 %")
 
 
 if __name__ == "__main__":

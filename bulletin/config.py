@@ -61,6 +61,9 @@ class EditionConfig:
     release_lag_days: int = 70
     """Without a calendar date, the next release is announced this many days after the next
     quarter ends, as a rough date: ISTAT publishes the regions' exports about 70 days after."""
+    web: bool = True
+    """Write the web edition: a page for each edition, its charts as SVG, and the archive's index
+    and feed. false makes editions for print and mail only (the PDF is the same either way)."""
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
     revised = revision_of(config, final.parent / revises, content.indicators, lang) if revises else None
     narrative = write_narrative(indicators, lang, templates, revised)
     with edition_workspace(final) as work:
-        charts = draw_charts(chart_specs(indicators, lang, templates), chart_style(brand), work / "charts", svg=True)
+        charts = draw_charts(chart_specs(indicators, lang, templates), chart_style(brand), work / "charts",
+                             svg=config.edition.web)
         checkpoint("after-charts")
         dates = release_dates(config.edition, quarter, revision, built_at, dataset.source_files)
         masthead = Masthead(quarter=quarter, territory=territory, lang=lang, revision=revision,
@@ -115,8 +116,9 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
         tables = edition_tables(indicators, lang, templates)
         write_tables(tables, work, built_at)
         files = EditionFiles(pdf=pdf.name, workbook="tables.xlsx", csvs=[f"tables/{name}.csv" for name in tables])
-        write_web_edition(inputs, files, work, WebPages(templates),
-                          revises=read_edition(final.with_name(revises)) if revises else None)
+        if config.edition.web:
+            write_web_edition(inputs, files, work, WebPages(templates),
+                              revises=read_edition(final.with_name(revises)) if revises else None)
         (work / "indicators.json").write_text(content.indicators_json, encoding="utf-8")
         write_manifest(work, {
             "quarter": quarter, "territory": territory, "language": lang, "revision": revision,

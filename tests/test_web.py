@@ -52,6 +52,33 @@ def test_names_from_the_data_are_escaped_in_the_web_edition(tmp_path, monkeypatc
     assert "2017Q1/ITC4/it-r1/index.html" in links  # relative without mail.download_url
 
 
+def test_without_the_web_edition_the_pdf_is_the_same_and_no_page_is_linked(tmp_path, monkeypatch):
+    """`edition.web = false`: no page, index or feed; the same PDF bytes; a mail that links no
+    page even with a published archive."""
+    import email
+    import email.policy
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1490000000")
+    write_data(tmp_path / "data")
+    assert main(["build", "--data", "data", "--out", "with-web"]) == 0
+    (tmp_path / "bulletin.toml").write_text('[edition]\nweb = false\n[mail]\nrecipients = ["a@example.org"]\n'
+                                           'download_url = "https://example.org/bollettino/"\n', encoding="utf-8")
+    assert main(["publish", "--data", "data", "--out", "print-only"]) == 0
+    with_web, print_only = (tmp_path / "with-web" / "2017Q1" / "ITC4" / "it-r1",
+                            tmp_path / "print-only" / "2017Q1" / "ITC4" / "it-r1")
+    [pdf] = print_only.glob("*.pdf")
+    assert pdf.read_bytes() == (with_web / pdf.name).read_bytes()
+    assert "<svg" in (with_web / "index.html").read_text(encoding="utf-8")
+    assert not (print_only / "index.html").exists()
+    assert not (tmp_path / "print-only" / "index.html").exists() and not (tmp_path / "print-only" / "feed.xml").exists()
+    [sent] = (tmp_path / "print-only" / "outbox").glob("*.eml")
+    message = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    for part in ("plain", "html"):
+        text = message.get_body(preferencelist=(part,)).get_content()
+        assert "Lombardia" in text and "index.html" not in text
+
+
 def test_web_words_have_the_same_keys_and_placeholders_in_both_languages():
     import tomllib
 

@@ -116,7 +116,8 @@ def edition_letter(indicators: Indicators, lang: str, templates: Templates, pdf:
         closing["limit"] = _megabytes(max_attachment_mb, lang, texts)
         closing["location"] = _location(pdf, indicators.quarter, download_url)
     # The web edition beside the PDF, when the archive is published: its address (`web`).
-    web = _location(pdf.parent / WEB_PAGE, indicators.quarter, download_url) if download_url else ""
+    page = pdf.parent / WEB_PAGE
+    web = _location(page, indicators.quarter, download_url) if download_url and page.is_file() else ""
     parts = _Parts(texts, title=title, edition=edition, figures=_key_figures(indicators, lang, texts),
                    closing_key="attached" if attach else "not_attached", closing=closing, web=web)
     subject = texts.fill("subject", title=title, edition=edition)

@@ -17,6 +17,8 @@ PDF's structure tree.
 """
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -283,6 +285,15 @@ class TaggedFrame(Frame):
         return self.tagger.add(super()._add, flowable, canv, trySplit)
 
     add = _add  # reportlab's documents call `add`, an alias made when Frame was defined
+
+    def __deepcopy__(self, memo):
+        """A copy sharing the tagger. reportlab copies the frame to measure a KeepTogether's
+        content, and draws nothing in the copy: copying the tagger, with everything tagged so
+        far, cost more than the rest of the composition."""
+        copied = copy.copy(self)
+        copied.__dict__ = {key: (value if key == "tagger" else copy.deepcopy(value, memo))
+                           for key, value in self.__dict__.items()}
+        return copied
 
 
 def _flowables(value) -> list[Flowable]:

@@ -56,7 +56,10 @@ class ListedEdition:
 
 
 def write_archive_pages(config: Config) -> None:
-    """Rewrite the archive's index, feed and shared assets from every edition in `paths.output`."""
+    """Rewrite the archive's index, feed and shared assets from every edition in `paths.output`;
+    nothing without the web edition (`edition.web = false`)."""
+    if not config.edition.web:
+        return
     output = config.paths.output
     templates = Templates(config.paths.templates)
     pages = WebPages(templates)
