@@ -30,7 +30,7 @@ from bulletin.errors import ConfigError
 from bulletin.faults import checkpoint
 from bulletin.indicators.compute import Indicators, compute_indicators
 from bulletin.release import release_dates
-from bulletin.text.markup import markdown_blocks, read_notes
+from bulletin.text.markup import applicable, markdown_blocks, read_notes
 from bulletin.text.narrative import write_narrative
 from bulletin.text.printable import check_printable
 from bulletin.text.revision import Revision, headline_changes
@@ -106,7 +106,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
             indicators=indicators, narrative=narrative, charts=charts, labels=templates.texts(f"{lang}/labels.toml"),
             brand=brand, edition=masthead, notes=markdown_blocks(content.notes) if content.notes else None,
             services_text=markdown_blocks(templates.read(f"{lang}/services.md")),
-            methodology=markdown_blocks(templates.read(f"{lang}/methodology.md")))
+            methodology=markdown_blocks(applicable(templates.read(f"{lang}/methodology.md"), indicators.facts)))
         info = compose_pdf(inputs, work / "draft.pdf", built_at)
         checkpoint("after-compose")
         pdf = work / pdf_name(quarter, territory, lang, revision)

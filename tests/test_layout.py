@@ -147,6 +147,19 @@ def test_a_table_that_runs_over_a_page_says_segue_on_the_next(context, tmp_path)
         assert f"Tavola {number} (segue) – Esportazioni" in page and re.search(r"Paese\s+Valore", page)
 
 
+def test_a_page_never_carries_over_fewer_than_three_rows_besides_the_total(context):
+    """Where a page would leave "(segue)" two rows and the total, or fewer, more go with them."""
+    rows = [[f"Paese {i}", fmt.number(i * 10, "it")] for i in range(12)] + [["Totale", fmt.number(660, "it")]]
+    [table] = house_tables(context.table("short", "table_areas", TableText(["Paese", "Valore"], rows, total_rows=1),
+                                         unit="migliaia di euro"))
+    table.wrap(FRAME_WIDTH, 10_000)
+    heights = table._rowHeights
+    for carried in range(1, 7):  # room for all but the last `carried` rows, the total among them
+        first, rest = table.split(FRAME_WIDTH, sum(heights[:-carried]) + 0.5)
+        assert len(rest._cellvalues) - 2 - 1 == max(3, carried - 1)
+        assert len(first._cellvalues) + len(rest._cellvalues) - 4 == len(rows)
+
+
 def total_and_rows(table: TableText) -> tuple[float, float]:
     """The printed total of this quarter's column, and the sum of the printed rows above it."""
     def value(text: str) -> float:

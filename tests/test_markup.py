@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
-from bulletin.templates import SHIPPED_TEMPLATES
-from bulletin.text.markup import Block, inline, markdown_blocks
+from bulletin.templates import SHIPPED_TEMPLATES, Templates
+from bulletin.text.markup import Block, applicable, inline, markdown_blocks
 
 STYLE = getSampleStyleSheet()["Normal"]
 
@@ -121,7 +121,7 @@ def test_services_text_has_two_headed_parts_of_two_paragraphs(lang):
 ])
 def test_methodology_is_complete_and_concise(lang, words):
     source = (SHIPPED_TEMPLATES / lang / "methodology.md").read_text(encoding="utf-8")
-    blocks = markdown_blocks(source)
+    blocks = markdown_blocks(applicable(source, {"provinces", "services", "year_to_date"}))
     text = " ".join(visible(b.markup) for b in blocks)
     for word in words:
         assert word in text, word
@@ -129,3 +129,26 @@ def test_methodology_is_complete_and_concise(lang, words):
     assert sum(b.kind == "heading" for b in blocks) == 4
     for block in blocks:
         renders(block.markup)
+
+
+def test_a_passage_marked_only_for_some_editions_is_kept_where_it_applies():
+    text = ("## Note\n\nSempre.\n\n<!-- only: provinces -->\nLe province\nnon sommano.\n\n"
+            "<!-- only: year_to_date, services -->\nDa inizio anno.\n\n- **CIF**: costo\n"
+            "<!-- only: services -->\n- **PMI**: piccole\n  e medie imprese\n- **UE27**: Unione\n")
+    def printed(facts):
+        return [block.markup for block in markdown_blocks(applicable(text, facts))]
+    assert printed({"provinces", "year_to_date", "services"}) == [
+        "Note", "Sempre.", "Le province non sommano.", "Da inizio anno.", "<b>CIF</b>: costo",
+        "<b>PMI</b>: piccole e medie imprese", "<b>UE27</b>: Unione"]
+    assert printed({"year_to_date"}) == ["Note", "Sempre.", "<b>CIF</b>: costo", "<b>UE27</b>: Unione"]
+    assert "only" not in applicable(text, set())
+
+
+def test_the_shipped_methodology_explains_only_what_the_edition_has(sample):
+    """The sample's first-quarter Lombardy edition: provinces and services, no year-to-date figures."""
+    indicators = sample[1]
+    for lang, year_to_date, provinces, sme in (("it", "da inizio anno", "province diverse", "PMI"),
+                                               ("en", "Year-to-date", "unspecified provinces", "SME")):
+        text = applicable(Templates(None).read(f"{lang}/methodology.md"), indicators.facts)
+        assert year_to_date not in text and provinces in text and sme in text
+        assert indicators.facts == {"provinces", "services"}

@@ -168,6 +168,6 @@ def test_every_region_and_province_reads_as_an_editor_wants(national_narratives)
                       "ITH10": "di Bolzano", "ITC4C": "di Milano"}
     assert [national_narratives[code, "en"].territory_of for code in ("ITC4", "ITC1", "ITI3", "ITC4C")] == \
         ["Lombardy's", "Piedmont's", "Marche's", "Milan's"]
-    assert "tra le 4 province della Liguria" in " ".join(national_narratives["ITC34", "it"].summary)
+    assert "tra le quattro province della Liguria" in " ".join(national_narratives["ITC34", "it"].summary)
     assert "verso gli Stati Uniti" in " ".join(national_narratives["ITC1", "it"].summary)
     assert re.search(r"rappresentano lo 0,\d%", " ".join(national_narratives["ITC2", "it"].exports))

@@ -31,7 +31,8 @@ TOP_PARTNERS = 15         # bars of the destinations chart
 def trend(ind: Indicators, words: ChartWords) -> Titled | None:
     """Exports and imports over the quarters: the territory's, and Italy's beside them, in one unit."""
     lang = words.lang
-    series = [(ind.territory["name"][lang], [p.exports_eur for p in ind.trend], [p.imports_eur for p in ind.trend])]
+    name = str(words.names.territory(ind.territory["code"]))  # the name of running text, not ISTAT's formal one
+    series = [(name, [p.exports_eur for p in ind.trend], [p.imports_eur for p in ind.trend])]
     national = ([p.national_exports_eur for p in ind.trend], [p.national_imports_eur for p in ind.trend])
     compared = ind.territory["code"] != reference.NATIONAL and any(national[0] + national[1])
     if compared:

@@ -143,23 +143,27 @@ class TableText:
     """The last rows are totals, set in bold under a rule."""
 
 
-FEWEST_ROWS = 3  # rows of a table left at the foot of a page, and carried over to the next
+FEWEST_ROWS = 3  # rows of a table left at the foot of a page, and carried over to the next (totals not counted)
 
 
 class HouseTable(Table):
     """A table whose first row is its caption: repeated with the header on every page it runs
     over, there with `continued`, the caption saying "(segue)". A page never ends it with fewer
-    than `FEWEST_ROWS` rows carried over (a total alone under "(segue)"): more go with them."""
+    than `FEWEST_ROWS` rows carried over, totals not counted (two rows and the total alone under
+    "(segue)"): more go with them."""
 
     continued: Flowable | None = None
+    total_rows = 0  # the last rows, totals
+
 
     def split(self, available_width, available_height):
         parts = super().split(available_width, available_height)
-        while len(parts) == 2 and _body_rows(parts[1]) < FEWEST_ROWS and _body_rows(parts[0]) > FEWEST_ROWS:
+        while (len(parts) == 2 and _body_rows(parts[1]) - self.total_rows < FEWEST_ROWS
+               and _body_rows(parts[0]) > FEWEST_ROWS):
             available_height -= self._rowHeights[len(parts[0]._cellvalues) - 1]  # one row less here
             parts = super().split(available_width, available_height)
         for part in parts[1:]:  # reportlab builds the parts as this class, with the caption row first
-            part.continued = self.continued
+            part.continued, part.total_rows = self.continued, self.total_rows
             if self.continued is not None:
                 part._cellvalues[0] = [self.continued] + list(part._cellvalues[0][1:])
         return parts
@@ -197,6 +201,7 @@ def data_table(styles: Styles, caption: str, continued: str, table: TableText) -
     c = styles.colours
     result = HouseTable(body, colWidths=column_widths(styles, table), repeatRows=2, hAlign="LEFT")
     result.continued = Paragraph(continued, styles.caption)
+    result.total_rows = table.total_rows
     commands = [
         ("SPAN", (0, 0), (-1, 0)), ("LEFTPADDING", (0, 0), (0, 0), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 4),
         ("FONTNAME", (0, 0), (-1, -1), styles.regular),

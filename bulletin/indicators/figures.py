@@ -158,6 +158,15 @@ class Indicators:
         the text instead (a one-bar chart ranks nothing)."""
         return self.territory["level"] == "region" and len(self.provinces) >= MIN_PROVINCES_COMPARED
 
+    @property
+    def facts(self) -> frozenset[str]:
+        """What the edition covers, for template passages that apply to some editions only
+        (`text.markup.applicable`): "provinces" (it compares the region's provinces), "services"
+        (it reports the agencies' services), "year_to_date" (its quarter is not the year's first)."""
+        covered = {"provinces": self.compares_provinces, "services": self.reports_services,
+                   "year_to_date": len(self.exports.ytd_quarters) > 1}
+        return frozenset(fact for fact, true in covered.items() if true)
+
     def to_dict(self) -> dict:
         """The figures as `indicators.json` gives them. `provisional` is there only when true: an
         edition's digest is of this text, and an edition sent before the flag existed keeps its

@@ -12,6 +12,7 @@ as they are (the document wraps them). A separator line (`---`, `***`) only ends
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -24,6 +25,7 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _BULLET = re.compile(r"^ {0,3}[-*+][ \t]+(.*)$")
 _NUMBER = re.compile(r"^ {0,3}\d{1,9}[.)][ \t]+(.*)$")
 _ESCAPABLE = "\\*_#-+.()[]`!<>&"
+_ONLY = re.compile(r"^\s*<!--\s*only:\s*([\w, ]*?)\s*-->\s*$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,33 @@ def read_notes(path: Path) -> str | None:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise DataError([Problem(str(path), line, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): "
                                                         "save the notes as UTF-8")]) from None
+
+
+def applicable(text: str, facts: Collection[str]) -> str:
+    """`text` without the passages that do not apply to the edition. A line `<!-- only: provinces -->`
+    (a comment, invisible in any Markdown viewer) keeps the paragraph or list item that follows it
+    only in an edition that covers every fact it names (`Indicators.facts`); the line itself goes.
+    So the shipped methodology explains the year-to-date figures only where the edition has them."""
+    kept: list[str] = []
+    skipping = started = False  # inside a passage that does not apply; its first line seen
+    for line in text.split("\n"):
+        only = _ONLY.match(line)
+        if only:
+            names = {name.strip() for name in only.group(1).split(",") if name.strip()}
+            skipping, started = not names <= set(facts), False
+            continue
+        if skipping:
+            if not line.strip():
+                if not started:
+                    continue
+                skipping = False
+            elif started and (_BULLET.match(line) or _NUMBER.match(line) or _HEADING.match(line)):
+                skipping = False
+            else:
+                started = True
+                continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def markdown_blocks(text: str) -> list[Block]:

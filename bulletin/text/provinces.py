@@ -114,7 +114,7 @@ def _specialisations(ind: Indicators, by_exports: list[ProvinceFigures], w: Word
     if len(by_product) == 1 and len(leading) > 1:
         key = "specialisation_all" if len(leading) == len(ind.provinces) else "specialisation_leading"
         return w.fill("provinces_specialisation", items=w.fill(
-            key, count=w.number(len(leading)), product=w.product(leading[0].top_export_product),
+            key, count=w.count(len(leading)), product=w.product(leading[0].top_export_product),
             shares=shares(leading)))
     clauses = []
     for provinces in by_product.values():

@@ -80,7 +80,7 @@ def _leaders(ind: Indicators, w: Wording) -> list[str]:
     if (region is not None and region.export_rank is not None and region.share_of_region_pct is not None
             and region.provinces > 1):
         leaders.append(w.fill("summary_region_rank", rank_ordinal=w.rank(region.export_rank, region.provinces),
-                              count=w.number(region.provinces),
+                              count=w.count(region.provinces),
                               region=w.territory(region.code),
                               share=w.share(region.share_of_region_pct), region_exports=w.money(region.exports_eur)))
     if region is not None and ind.region_rank is not None:
@@ -94,7 +94,7 @@ def _region_rank(ind: Indicators, w: Wording) -> str | None:
     if standing is None:
         return None
     return w.fill("region_rank_italy", region=w.territory(standing.code),
-                  rank_ordinal=w.rank(standing.export_rank, standing.regions), count=w.number(standing.regions))
+                  rank_ordinal=w.rank(standing.export_rank, standing.regions), count=w.count(standing.regions))
 
 
 def contribution(ind: Indicators, w: Wording) -> str | None:
@@ -139,7 +139,7 @@ def _trend_sentence(ind: Indicators, w: Wording, flow_key: str) -> str | None:
     current, highest, lowest = values[-1], max(values), min(values)
     if highest == lowest:
         return None
-    count = w.number(len(points))
+    count = w.count(len(points))
     if current == highest and values.count(highest) == 1:
         return w.fill(f"trend_{flow_key}_highest", count=count)
     if current == lowest and values.count(lowest) == 1:
@@ -260,7 +260,7 @@ def services(ind: Indicators, w: Wording) -> list[str]:
                         smes=w.number(s.smes), smes_word=w.counted(s.smes, "smes"),
                         activities=w.number(s.activities), activities_word=w.counted(s.activities, "activities"),
                         activities_change=w.change_note(s.activities_yoy_pct)) for s in items]
-        paragraphs.append(w.fill("services_provider", provider=w.name(provider), items=w.join_clauses(lines)))
+        paragraphs.append(w.fill("services_provider", provider=w.name(provider), items=w.fill("service_separator").join(lines)))
     return paragraphs
 
 

@@ -64,6 +64,12 @@ class Wording:
     def number(self, value: int) -> Figure:
         return self.fig(formatting.number(value, self.lang))
 
+    def count(self, value: int) -> Figure:
+        """How many of something (provinces, quarters) as a sentence says it: in words where the
+        language's [counts] has them ("cinque"), as a figure otherwise ("12")."""
+        word = self.texts.table("counts").get(str(value))
+        return self.fig(word) if isinstance(word, str) else self.number(value)
+
     def money_pair(self, first: float, second: float) -> tuple[Figure, Figure]:
         """Two amounts a sentence compares, told apart by a decimal more if they print alike."""
         printed = formatting.money_pair(first, second, self.lang)
