@@ -155,8 +155,11 @@ def test_a_page_never_carries_over_fewer_than_three_rows_besides_the_total(conte
     table.wrap(FRAME_WIDTH, 10_000)
     heights = table._rowHeights
     for carried in range(1, 7):  # room for all but the last `carried` rows, the total among them
-        first, rest = table.split(FRAME_WIDTH, sum(heights[:-carried]) + 0.5)
+        parts = table.split(FRAME_WIDTH, sum(heights[:-carried]) + 0.5)
+        first, rest = parts[0], parts[-1]
         assert len(rest._cellvalues) - 2 - 1 == max(3, carried - 1)
+        # the rows held back start the next page, not the room they leave on this one
+        assert [type(part).__name__ for part in parts[1:-1]] == (["_FrameBreak"] if carried - 1 < 3 else [])
         assert len(first._cellvalues) + len(rest._cellvalues) - 4 == len(rows)
 
 

@@ -55,11 +55,17 @@ def editions(national):
             for code in reference.regions() + PROVINCE_EDITIONS}
 
 
+COUNT_WORDS = {2: "due", 3: "tre", 4: "quattro", 5: "cinque", 6: "sei", 7: "sette", 8: "otto", 9: "nove", 10: "dieci"}
+ORDINAL_WORDS = {2: "secondo", 3: "terzo", 4: "quarto", 5: "quinto", 6: "sesto", 7: "settimo", 8: "ottavo",
+                 9: "nono", 10: "decimo"}
+
+
 def place(rank: int, count: int) -> str:
-    """A rank as the text says it: "al primo", "all'ultimo", "al 2°", "all'8°", "all'11°"."""
+    """A rank as the text says it: "al primo", "all'ultimo", "al quinto", "all'ottavo", "all'11°"."""
     if rank in (1, count):
         return "al primo" if rank == 1 else "all'ultimo"
-    return f"all'{rank}°" if str(rank).startswith("8") or rank == 11 else f"al {rank}°"
+    said = ORDINAL_WORDS.get(rank, f"{rank}°")
+    return f"all'{said}" if said[0] in "o8" or rank == 11 else f"al {said}"
 
 
 def printed_sections(indicators, lang: str = "it") -> list[str]:
@@ -92,7 +98,7 @@ def test_services_only_where_configured_and_provinces_only_for_three_or_more(edi
             brief = narrative.exports[-1]
             for province in indicators.provinces:  # each province's exports and share, in the text
                 assert fmt.share(province.share_of_region_pct, "it") in brief, (code, brief)
-            assert ("unica provincia" in brief) == (len(indicators.provinces) == 1), brief
+            assert ("Alla provincia " in brief) == (len(indicators.provinces) == 1), brief
 
 
 def plain_region_exports(trade: pd.DataFrame, period: str) -> pd.Series:
@@ -136,7 +142,7 @@ def test_ranks_and_contribution_equal_a_plain_recomputation_and_are_printed(nati
         assert indicators.region_rank.code == region and indicators.region_rank.export_rank == order.index(region) + 1
         summary = " ".join(write_narrative(indicators, "it", TEMPLATES).summary)
         if len(ranking) > 1:
-            assert f"{place(ranking.index(code) + 1, len(ranking))} posto tra le {len(ranking)} province" in summary, summary
+            assert f"{place(ranking.index(code) + 1, len(ranking))} posto tra le {COUNT_WORDS.get(len(ranking), len(ranking))} province" in summary, summary
 
 
 def test_the_pdf_carries_the_colophon_and_fits_the_territory(national, monkeypatch):

@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import xObjectName
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, FrameBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import _listWrapOn  # how KeepTogether measures its content
 
 from bulletin.charts import Chart
@@ -158,14 +158,18 @@ class HouseTable(Table):
 
     def split(self, available_width, available_height):
         parts = super().split(available_width, available_height)
+        shortened = False
         while (len(parts) == 2 and _body_rows(parts[1]) - self.total_rows < FEWEST_ROWS
                and _body_rows(parts[0]) > FEWEST_ROWS):
             available_height -= self._rowHeights[len(parts[0]._cellvalues) - 1]  # one row less here
             parts = super().split(available_width, available_height)
+            shortened = True
         for part in parts[1:]:  # reportlab builds the parts as this class, with the caption row first
             part.continued, part.total_rows = self.continued, self.total_rows
             if self.continued is not None:
                 part._cellvalues[0] = [self.continued] + list(part._cellvalues[0][1:])
+        if shortened:  # the rows held back go to the next page, not into the room they leave here
+            parts.insert(1, FrameBreak)
         return parts
 
 

@@ -27,9 +27,10 @@ from babel import Locale
 
 from bulletin.text.formatting import LOCALES, number
 
-OVER_TOLERANCE = 0.10     # "oltre 3 miliardi" for up to 10% above the round figure
+OVER_TOLERANCE = 0.05     # "oltre 3 miliardi" for up to 5% above the round figure (not 97 million for 90)
 UNDER_TOLERANCE = 0.025   # "quasi 300 milioni" for up to 2.5% below it (293 million, not 574 for 600)
-FRACTION_TOLERANCE = 0.08  # "circa un terzo" within 8% of one third
+FRACTION_TOLERANCE = 0.08  # "circa un terzo" within 8% of one third,
+FRACTION_TOLERANCE_POINTS = 2.0  # and within 2 points: 71,9% is not "circa tre quarti"
 FRACTIONS = (("1/2", 1 / 2), ("1/3", 1 / 3), ("2/3", 2 / 3), ("1/4", 1 / 4), ("3/4", 3 / 4),
              ("1/5", 1 / 5), ("1/10", 1 / 10))
 HALF_BILLION = 5e8
@@ -75,7 +76,8 @@ def fraction(share_pct: float | None) -> str | None:
         return None
     value = share_pct / 100.0
     key, target = min(FRACTIONS, key=lambda item: abs(value - item[1]))
-    return key if abs(value - target) <= FRACTION_TOLERANCE * target else None
+    near = abs(value - target) <= min(FRACTION_TOLERANCE * target, FRACTION_TOLERANCE_POINTS / 100)
+    return key if near else None
 
 
 def elides(text: str) -> bool:

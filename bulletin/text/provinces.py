@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bulletin.indicators.compute import Indicators, ProvinceFigures, rank_by_value
-from bulletin.text.sections import MIN_SHARE_PCT, movers, movers_key, paragraph, ranked
+from bulletin.text.sections import MIN_SHARE_PCT, mover_words, movers, movers_key, paragraph, ranked
 from bulletin.text.wording import Wording, significant
 
 TOP_PROVINCES = 4         # provinces named in each ranking (the first and the next three)
@@ -34,7 +34,7 @@ def provinces_in_brief(ind: Indicators, w: Wording) -> list[str]:
         return []
     if len(ind.provinces) == 1:
         only = ind.provinces[0]
-        return [w.fill("provinces_brief_one", value=w.money(only.exports_eur),
+        return [w.fill("provinces_brief_one", province=w.province(only), value=w.money(only.exports_eur),
                        change_note=w.change_note(only.exports_yoy_pct, only.exports_previous_eur),
                        share=w.share(only.share_of_region_pct))]
     items = [w.fill("province_brief_item", province=w.province(p), value=w.money(p.exports_eur),
@@ -83,8 +83,9 @@ def _movers(ind: Indicators, w: Wording) -> str | None:
                    lambda p: p.exports_yoy_pct)
     if not found:
         return None
-    up, down = found
+    up, down, rising, falling = found
     return w.fill(movers_key("provinces_movers_", up, down), threshold=w.share(MIN_SHARE_PCT),
+                  **mover_words(w, rising, falling),
                   up_province=w.province(up) if up else "", up_change=w.pct(up.exports_yoy_pct) if up else "",
                   down_province=w.province(down) if down else "",
                   down_change=w.pct(down.exports_yoy_pct) if down else "")
@@ -112,10 +113,15 @@ def _specialisations(ind: Indicators, by_exports: list[ProvinceFigures], w: Word
         return w.join([w.share(p.top_export_product.value_eur / p.exports_eur * 100) for p in provinces])
 
     if len(by_product) == 1 and len(leading) > 1:
+        product = leading[0].top_export_product.code
+        every = [p for p in by_exports if p.top_export_product is not None and p.exports_eur > 0]
+        if len(every) == len(ind.provinces) and all(p.top_export_product.code == product for p in every):
+            leading = every  # beyond the leading ones: all of them share it
         key = "specialisation_all" if len(leading) == len(ind.provinces) else "specialisation_leading"
+        named = w.join([w.fill("province_share", province=w.province(p),
+                               share=w.share(p.top_export_product.value_eur / p.exports_eur * 100)) for p in leading])
         return w.fill("provinces_specialisation", items=w.fill(
-            key, count=w.count(len(leading)), product=w.product(leading[0].top_export_product),
-            shares=shares(leading)))
+            key, count=w.count(len(leading)), product=w.product(leading[0].top_export_product), shares=named))
     clauses = []
     for provinces in by_product.values():
         place = "first" if not clauses else "other"

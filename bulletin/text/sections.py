@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bulletin import reference
+from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators, RankedItem
 from bulletin.text import formatting
 from bulletin.text.formatting import quarter_label
@@ -197,9 +198,9 @@ def products(ind: Indicators, w: Wording) -> list[str]:
     found = movers([p for p in items if p.share_pct is not None and p.share_pct >= MIN_SHARE_PCT
                     and significant(p.previous_eur)], lambda p: p.yoy_pct)
     if found:
-        up, down = found
+        up, down, rising, falling = found
         paragraphs.append(w.fill(
-            movers_key("products_movers_", up, down), threshold=w.share(MIN_SHARE_PCT),
+            movers_key("products_movers_", up, down), threshold=w.share(MIN_SHARE_PCT), **mover_words(w, rising, falling),
             up_product=w.product(up) if up else "", up_change=w.pct(up.yoy_pct) if up else "",
             down_product=w.product(down) if down else "", down_change=w.pct(down.yoy_pct) if down else ""))
     return paragraphs
@@ -222,13 +223,20 @@ def destinations(ind: Indicators, w: Wording) -> list[str]:
     # The first market is described above; growth and falls are looked for among the next ones.
     leading = [d for d in items[1:] if d.rank <= MOVERS_AMONG]
     compared = [d for d in leading if significant(d.previous_eur)]
-    rising = sorted((d for d in compared if direction(d.yoy_pct) == "up"), key=lambda d: -d.yoy_pct)[:MOVERS_SHOWN]
-    falling = sorted((d for d in compared if direction(d.yoy_pct) == "down"), key=lambda d: d.yoy_pct)[:MOVERS_SHOWN]
+    rising = sorted((d for d in compared if direction(d.yoy_pct) == "up"), key=lambda d: -d.yoy_pct)
+    falling = sorted((d for d in compared if direction(d.yoy_pct) == "down"), key=lambda d: d.yoy_pct)
     if (rising or falling) and len(leading) > 1:
+        listed = {d.code for d in items[1:TOP_DESTINATIONS]}
+
+        def mover(d: RankedItem) -> str:  # one named above with its value: here its change alone
+            if d.code not in listed:
+                return item(d)
+            return w.fill("destination_mover_item", country=w.country(d), change=w.pct(d.yoy_pct))
         paragraphs.append(w.fill(movers_key("destinations_movers_", rising, falling),
                                  from_rank=w.ordinal(leading[0].rank), to_rank=w.ordinal(leading[-1].rank),
-                                 up_items=w.join([item(d) for d in rising]),
-                                 down_items=w.join([item(d) for d in falling])))
+                                 **mover_words(w, len(rising), len(falling), "market_"),
+                                 up_items=w.join([mover(d) for d in rising[:MOVERS_SHOWN]]),
+                                 down_items=w.join([mover(d) for d in falling[:MOVERS_SHOWN]])))
     areas = _areas(ind, w)
     if areas:
         paragraphs.append(areas)
@@ -277,12 +285,27 @@ def ranked(items: list[RankedItem]) -> list[RankedItem]:
 
 
 def movers(items: list, change_of: Callable) -> tuple | None:
-    """The fastest-rising and the fastest-falling item (either may be None); None if neither."""
+    """The fastest-rising and the fastest-falling item (either may be None), and how many rose and
+    fell; None if none did either."""
     rising = [i for i in items if direction(change_of(i)) == "up"]
     falling = [i for i in items if direction(change_of(i)) == "down"]
     up = max(rising, key=change_of) if rising else None
     down = min(falling, key=change_of) if falling else None
-    return (up, down) if up or down else None
+    return (up, down, len(rising), len(falling)) if up or down else None
+
+
+def mover_words(w: Wording, rising: int, falling: int, kind: str = "") -> dict[str, str]:
+    """{up_how} and {down_how} from the [movers] words: "la crescita più marcata", or "l'unica
+    crescita" when only one rose (a superlative of one reads as an error); `kind` "market_" for
+    destinations."""
+    words = w.texts.table("movers")
+
+    def word(change: str, count: int) -> str:
+        key = f"{kind}{change}" + ("_only" if count == 1 else "")
+        if not isinstance(words.get(key), str):
+            raise ConfigError(f"template {w.texts.name}: [movers] needs {key}")
+        return words[key]
+    return {"up_how": word("up", rising), "down_how": word("down", falling)}
 
 
 def movers_key(prefix: str, up, down) -> str:

@@ -86,6 +86,11 @@ class Wording:
         return self.ordinal(rank)
 
     def ordinal(self, rank: int) -> Figure:
+        """A place as a sentence says it: in words where the language's [ordinal_words] has it
+        ("quinto", "fifth"), else from [ordinal] ("12°", "12th")."""
+        word = self.texts.table("ordinal_words").get(str(rank))
+        if isinstance(word, str):
+            return self.fig(word)
         forms = self.texts.table("ordinal")
         if not isinstance(forms.get("other"), str):
             raise ConfigError(f"template {self.texts.name}: [ordinal] needs the form \"other\"")
