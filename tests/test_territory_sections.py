@@ -164,7 +164,7 @@ def test_the_pdf_carries_the_colophon_and_fits_the_territory(national, monkeypat
                  "Prossima edizione (II trimestre 2017): 13 settembre 2017",
                  "licenza CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"):
         assert line in aosta, line
-    for line in ("Published on: 14 June 2017", "Next edition (Q2 2017): 13 September 2017",
+    for line in ("Published: 14 June 2017", "Next edition (Q2 2017): 13 September 2017",
                  "Enquiries: Maria Rossi, Research and Statistics Office",
                  "CC BY 4.0 licence"):
         assert line in lombardy, line
