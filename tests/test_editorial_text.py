@@ -258,3 +258,25 @@ def test_the_province_of_aosta_is_not_named_as_its_region(texts):
         assert "Aosta" in province
         amount = re.search(r"[^.]*(?:ammontano|amounted)[^.]*", province).group(0)  # whose exports, how much
         assert region not in amount and "Aosta" in amount, amount
+
+
+def test_a_list_of_names_with_commas_of_their_own_is_split_by_semicolons(national_data, texts):
+    """"measuring, testing and navigation instruments, watches and clocks (…); computers (…); and
+    …": where a product's own name has a comma, commas alone would not tell the items apart.
+    Bolzano lists that group among its other products; the other editions keep plain commas."""
+    dataset = load_dataset(national_data)
+    bolzano = compute_indicators(dataset.trade, dataset.services, QUARTER, "ITH10")
+    for lang, start, name, last in (
+            ("it", "Vengono poi", "strumenti e apparecchi di misurazione, prova e navigazione e orologi (", ") e "),
+            ("en", "Next by value came", "measuring, testing and navigation instruments, watches and clocks (",
+             "); and ")):
+        [listing] = [s for s in write_narrative(bolzano, lang, TEMPLATES).products[0].split(". ") if s.startswith(start)]
+        assert name in listing and "); " in listing and last in listing, listing
+    seen = set()
+    for (code, lang), text in texts.items():  # elsewhere: semicolons exactly where a name has a comma
+        for listing in re.findall(r"(?:Next by value came|Vengono poi, per valore,) (.*?\))\.", text):
+            separator = "); " if "); " in listing else "), "
+            names = [re.sub(r"\([^)]*\)?", "", item) for item in listing.split(separator)]
+            assert any(", " in name for name in names) == (separator == "); "), (code, listing)
+            seen.add(separator)
+    assert "); " in seen

@@ -120,7 +120,7 @@ def test_provinces_follow_the_indicators_ranks(sample, italian):
     assert "Monza e Brianza (+70,1%)" in text                 # fastest growth
     assert "nel gruppo delle apparecchiature per le telecomunicazioni la prima provincia è Milano" in text
     assert "seguita da Lodi" in text
-    assert ", Varese gli aeromobili, veicoli spaziali" in text   # Varese's specialisation
+    assert "; Varese gli aeromobili, veicoli spaziali" in text   # Varese's specialisation
     assert "province diverse e non specificate" in text
 
 

@@ -20,7 +20,8 @@ TOP_PARTNERS_LISTED = 30  # countries listed one by one in the appendix; the oth
 
 
 def flows_table(ctx: SectionContext) -> tuple[TableText, str]:
-    """Exports, imports, trade, balance and Italy's exports: the quarter, a year before, the
+    """Exports, imports, trade, balance and Italy's exports and imports (the text gives the
+    territory's share of both): the quarter, a year before, the
     change; the year to date beside them from the second quarter of a year on. Returns the
     table and its unit."""
     ind, lang, label = ctx.indicators, ctx.lang, ctx.label
@@ -30,7 +31,9 @@ def flows_table(ctx: SectionContext) -> tuple[TableText, str]:
              ("row_trade", ind.trade_eur, ind.trade_previous_eur, ind.trade_yoy_pct, None),
              ("row_balance", ind.balance_eur, None, None, None),
              ("row_national_exports", ind.national_exports.value_eur, ind.national_exports.previous_eur,
-              ind.national_exports.yoy_pct, None)]
+              ind.national_exports.yoy_pct, None),
+             ("row_national_imports", ind.national_imports.value_eur, ind.national_imports.previous_eur,
+              ind.national_imports.yoy_pct, None)]
     unit = fmt.table_unit([v for line in lines for v in line[1:3]]
                           + ([ind.exports.ytd_value_eur, ind.imports.ytd_value_eur] if year_to_date else []))
     header = [label("col_flow"), ctx.quarter(short=True),

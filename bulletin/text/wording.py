@@ -9,6 +9,8 @@ escaping.
 """
 from __future__ import annotations
 
+import re
+
 from xml.sax.saxutils import escape
 
 from bulletin.errors import ConfigError
@@ -182,10 +184,16 @@ class Wording:
     # Lists ------------------------------------------------------------------------------------------
 
     def join(self, items: list[str]) -> str:
-        """"A, B e C"."""
+        """"A, B e C"; "A; B; and C" when an item has a separator of its own outside brackets
+        ("measuring, testing and navigation instruments, watches and clocks (…)"), if the language
+        gives the stronger separators (`list_separator_long`, `list_and_long`)."""
         if len(items) <= 1:
             return "".join(items)
-        return self.texts.get("list_separator").join(items[:-1]) + self.texts.get("list_and") + items[-1]
+        separator, last = self.texts.get("list_separator"), self.texts.get("list_and")
+        if any(separator in re.sub(r"\([^()]*\)", "", item) for item in items):
+            separator = self.texts.strings.get("list_separator_long", separator)
+            last = self.texts.strings.get("list_and_long", last)
+        return separator.join(items[:-1]) + last + items[-1]
 
     def join_clauses(self, items: list[str]) -> str:
         return self.texts.get("clause_separator").join(items)
