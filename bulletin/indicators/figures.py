@@ -161,9 +161,10 @@ class Indicators:
     @property
     def facts(self) -> frozenset[str]:
         """What the edition covers, for template passages that apply to some editions only
-        (`text.markup.applicable`): "provinces" (a region's, whose provinces it names), "services"
+        (`text.markup.applicable`): "provinces" (a region of several provinces, which it names), "services"
         (it reports the agencies' services), "year_to_date" (its quarter is not the year's first)."""
-        covered = {"provinces": self.territory["level"] == "region", "services": self.reports_services,
+        covered = {"provinces": self.territory["level"] == "region" and len(self.provinces) > 1,
+                   "services": self.reports_services,
                    "year_to_date": len(self.exports.ytd_quarters) > 1}
         return frozenset(fact for fact, true in covered.items() if true)
 

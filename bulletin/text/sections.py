@@ -191,7 +191,7 @@ def products(ind: Indicators, w: Wording) -> list[str]:
         w.fill("products_first", product=w.product(first), value_level=w.level(first.value_eur),
                share=w.share(first.share_pct), change_clause=w.change_clause(first.yoy_pct, first.previous_eur),
                share_level=w.share_level(first.share_pct) if first.share_pct is not None else w.share(None)),
-        w.fill("products_second", product=w.product(second), value_level=w.level(second.value_eur),
+        w.fill("products_second", product=w.product(second), value=w.money(second.value_eur),
                share=w.share(second.share_pct),
                change_clause=w.change_clause(second.yoy_pct, second.previous_eur)) if second else None,
         w.listing("products_others", others))]
