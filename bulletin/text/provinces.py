@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bulletin.indicators.compute import Indicators, ProvinceFigures, rank_by_value
-from bulletin.text.sections import MIN_SHARE_PCT, mover_words, movers, movers_key, paragraph, ranked
+from bulletin.text.sections import MIN_SHARE_PCT, movers, movers_key, paragraph, ranked
 from bulletin.text.wording import Wording, significant
 
 TOP_PROVINCES = 4         # provinces named in each ranking (the first and the next three)
@@ -85,7 +85,7 @@ def _movers(ind: Indicators, w: Wording) -> str | None:
         return None
     up, down, rising, falling = found
     return w.fill(movers_key("provinces_movers_", up, down), threshold=w.share(MIN_SHARE_PCT),
-                  **mover_words(w, rising, falling),
+                  **w.mover_words(rising, falling),
                   up_province=w.province(up) if up else "", up_change=w.pct(up.exports_yoy_pct) if up else "",
                   down_province=w.province(down) if down else "",
                   down_change=w.pct(down.exports_yoy_pct) if down else "")
@@ -100,38 +100,37 @@ def _specialities(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording
 
 def _specialisations(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording) -> str | None:
     """What the leading provinces export most, each product named once: "Ancona e Fermo esportano
-    soprattutto i medicinali (rispettivamente il 59,8% e il 39,1%)", or, when they all share it,
-    "in tutte le 4 province il primo prodotto è quello dei medicinali ..."."""
-    leading = [p for p in by_exports[:TOP_PROVINCES] if p.top_export_product is not None and p.exports_eur > 0]
+    soprattutto i medicinali (rispettivamente il 59,8% e il 39,1%)", or, when they share it, "in
+    tutte e cinque le province il primo prodotto è quello dei medicinali (Pesaro e Urbino 50,6%, …)"."""
+    exporting = [p for p in by_exports if p.top_export_product is not None and p.exports_eur > 0]
+    leading = [p for p in exporting if p in by_exports[:TOP_PROVINCES]]
     by_product: dict[str, list[ProvinceFigures]] = {}
     for p in leading:
         by_product.setdefault(p.top_export_product.code, []).append(p)
     if not by_product:
         return None
 
-    def shares(provinces: list[ProvinceFigures]) -> str:
-        return w.join([w.share(p.top_export_product.value_eur / p.exports_eur * 100) for p in provinces])
+    def top_share(p: ProvinceFigures):
+        return w.share(p.top_export_product.value_eur / p.exports_eur * 100)
 
     if len(by_product) == 1 and len(leading) > 1:
-        product = leading[0].top_export_product.code
-        every = [p for p in by_exports if p.top_export_product is not None and p.exports_eur > 0]
-        if len(every) == len(ind.provinces) and all(p.top_export_product.code == product for p in every):
-            leading = every  # beyond the leading ones: all of them share it
+        product = leading[0].top_export_product
+        if len(exporting) == len(ind.provinces) and all(p.top_export_product.code == product.code for p in exporting):
+            leading = exporting  # beyond the leading ones: all of them share it
         key = "specialisation_all" if len(leading) == len(ind.provinces) else "specialisation_leading"
-        named = w.join([w.fill("province_share", province=w.province(p),
-                               share=w.share(p.top_export_product.value_eur / p.exports_eur * 100)) for p in leading])
+        named = w.join([w.fill("province_share", province=w.province(p), share=top_share(p)) for p in leading])
         return w.fill("provinces_specialisation", items=w.fill(
-            key, count=w.count(len(leading)), product=w.product(leading[0].top_export_product), shares=named))
+            key, count=w.count(len(leading)), product=w.product(product), shares=named))
     clauses = []
     for provinces in by_product.values():
         place = "first" if not clauses else "other"
         product = w.product(provinces[0].top_export_product)
         if len(provinces) == 1:
             clauses.append(w.fill(f"specialisation_{place}", province=w.province(provinces[0]), product=product,
-                                  share=w.share(provinces[0].top_export_product.value_eur / provinces[0].exports_eur * 100)))
+                                  share=top_share(provinces[0])))
         else:
             clauses.append(w.fill(f"specialisation_shared_{place}", provinces=w.join([format(w.province(p), "art") for p in provinces]),
-                                  product=product, shares=shares(provinces)))
+                                  product=product, shares=w.join([top_share(p) for p in provinces])))
     return w.fill("provinces_specialisation", items=w.join(clauses))
 
 

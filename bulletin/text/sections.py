@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bulletin import reference
-from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators, RankedItem
 from bulletin.text import formatting
 from bulletin.text.formatting import quarter_label
@@ -200,7 +199,7 @@ def products(ind: Indicators, w: Wording) -> list[str]:
     if found:
         up, down, rising, falling = found
         paragraphs.append(w.fill(
-            movers_key("products_movers_", up, down), threshold=w.share(MIN_SHARE_PCT), **mover_words(w, rising, falling),
+            movers_key("products_movers_", up, down), threshold=w.share(MIN_SHARE_PCT), **w.mover_words(rising, falling),
             up_product=w.product(up) if up else "", up_change=w.pct(up.yoy_pct) if up else "",
             down_product=w.product(down) if down else "", down_change=w.pct(down.yoy_pct) if down else ""))
     return paragraphs
@@ -234,7 +233,7 @@ def destinations(ind: Indicators, w: Wording) -> list[str]:
             return w.fill("destination_mover_item", country=w.country(d), change=w.pct(d.yoy_pct))
         paragraphs.append(w.fill(movers_key("destinations_movers_", rising, falling),
                                  from_rank=w.ordinal(leading[0].rank), to_rank=w.ordinal(leading[-1].rank),
-                                 **mover_words(w, len(rising), len(falling), "market_"),
+                                 **w.mover_words(len(rising), len(falling), "market_"),
                                  up_items=w.join([mover(d) for d in rising[:MOVERS_SHOWN]]),
                                  down_items=w.join([mover(d) for d in falling[:MOVERS_SHOWN]])))
     areas = _areas(ind, w)
@@ -292,20 +291,6 @@ def movers(items: list, change_of: Callable) -> tuple | None:
     up = max(rising, key=change_of) if rising else None
     down = min(falling, key=change_of) if falling else None
     return (up, down, len(rising), len(falling)) if up or down else None
-
-
-def mover_words(w: Wording, rising: int, falling: int, kind: str = "") -> dict[str, str]:
-    """{up_how} and {down_how} from the [movers] words: "la crescita più marcata", or "l'unica
-    crescita" when only one rose (a superlative of one reads as an error); `kind` "market_" for
-    destinations."""
-    words = w.texts.table("movers")
-
-    def word(change: str, count: int) -> str:
-        key = f"{kind}{change}" + ("_only" if count == 1 else "")
-        if not isinstance(words.get(key), str):
-            raise ConfigError(f"template {w.texts.name}: [movers] needs {key}")
-        return words[key]
-    return {"up_how": word("up", rising), "down_how": word("down", falling)}
 
 
 def movers_key(prefix: str, up, down) -> str:
