@@ -218,7 +218,7 @@ def test_a_table_unit_fits_its_figures():
 
 def test_tables_and_figures_are_numbered_and_cited_from_the_text(layout_text):
     flat = re.sub(r"\s+", " ", layout_text)
-    for number in range(1, 7):
+    for number in ["1", "2", "3", "4", "5", "A1"]:
         assert f"Tavola {number} – " in flat
     for number in range(1, 8):
         assert f"Figura {number} – " in flat
@@ -226,6 +226,18 @@ def test_tables_and_figures_are_numbered_and_cited_from_the_text(layout_text):
                                flat).group(1)
     assert re.search(rf"dell’export hi-tech della Lombardia \((?:Figura \d; )?Tavola {products_table}\)", flat)
     assert re.search(r"\(Figura 1[;)]", flat) and "\ue000" not in flat
+
+
+def test_the_text_cites_tables_and_figures_first_in_the_order_of_their_numbers(layout_text):
+    """A reader meets "Tavola 3" before "Tavola 4"; the appendix's tables are a series of their
+    own ("Tavola A1"), cited where the sections speak of them."""
+    flat = re.sub(r"\s+", " ", layout_text)
+    for kind in ("Tavola", "Figura"):
+        cited = re.findall(rf"{kind} (A?\d+)(?! –| \(segue\))", flat)
+        first = list(dict.fromkeys(cited))
+        main = [int(number) for number in first if not number.startswith("A")]
+        assert main == list(range(1, len(main) + 1)), (kind, first)
+    assert "Tavola A1" in re.findall(r"Tavola A?\d+(?! –)", flat)
 
 
 def test_no_table_is_printed_twice(layout_text):

@@ -46,6 +46,12 @@ class SectionContext:
         return self.narrative.territory_of.replace(" ", NO_BREAK)
 
     @property
+    def territory_and_national_of(self) -> str:
+        """The territory and Italy as a title over both qualifies them ("della Lombardia e
+        dell'Italia"), each name kept whole."""
+        return self.narrative.territory_and_national_of.replace(" ", NO_BREAK)
+
+    @property
     def data_source(self) -> str:
         """The source under charts and tables (markup): ISTAT's, "(dati provvisori)" when ISTAT
         flagged figures of the quarter provisional."""
@@ -74,10 +80,12 @@ class SectionContext:
             return None if number is None else self.markup(f"cite_{kind}", number=number)
         return resolve(text, citation)
 
-    def caption(self, kind: str, name: str, title: str, continued: bool = False) -> str:
-        """"Tavola 2 – <title>" (markup), numbered in print order; `continued` adds "(segue)"."""
+    def caption(self, kind: str, name: str, title: str, continued: bool = False, appendix: bool = False) -> str:
+        """"Tavola 2 – <title>" (markup), numbered in print order; `continued` adds "(segue)"; in the
+        `appendix`, numbered in the appendix's own series ("Tavola A1")."""
         key = f"caption_{kind}_continued" if continued else f"caption_{kind}"
-        return self.labels.fill(key, escape=escape, number=self.numbering.number(kind, name), markup={"title": title})
+        number = self.numbering.number(kind, name, self.label("appendix_series") if appendix else "")
+        return self.labels.fill(key, escape=escape, number=number, markup={"title": title})
 
     def blocks(self, blocks: list[Block], compact: bool = False) -> list[Flowable]:
         """Markdown blocks (notes, services, methodology); `compact` sets them small, as notes."""
@@ -113,13 +121,13 @@ class SectionContext:
                 Spacer(1, 4 * mm)]
 
     def table(self, name: str, caption_key: str, table: TableText, source: str | None = None,
-              **values) -> list[Flowable]:
+              appendix: bool = False, **values) -> list[Flowable]:
         """The table `name` with its numbered caption (`caption_key`, filled with the quarter and
-        `values`, its unit) and source (markup; default the label `source`); a table does not
-        start at the foot of a page."""
+        `values`, its unit; numbered in the `appendix`'s series there) and source (markup; default
+        the label `source`); a table does not start at the foot of a page."""
         title = self.table_title(caption_key, **values)
-        flowable = data_table(self.styles, self.caption("table", name, title),
-                              self.caption("table", name, title, continued=True), table)
+        flowable = data_table(self.styles, self.caption("table", name, title, appendix=appendix),
+                              self.caption("table", name, title, continued=True, appendix=appendix), table)
         return [CondPageBreak(40 * mm), flowable, Spacer(1, 2 * mm),
                 SourceLine(source or self.data_source, self.styles.small), Gap(4 * mm)]
 
@@ -128,7 +136,8 @@ class SectionContext:
         its unit is never parted over two lines ("(milioni di euro)")."""
         if "unit" in values:
             values["unit"] = values["unit"].replace(" ", NO_BREAK)
-        return self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of, **values)
+        return self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of,
+                           territory_and_national_of=self.territory_and_national_of, **values)
 
     def key_figures(self) -> list[tuple[str, str, str]]:
         """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""

@@ -91,7 +91,7 @@ def appendix(ctx: SectionContext) -> list[Flowable]:
     `TOP_PARTNERS_LISTED`, the others summed, and the total. Products, areas and provinces are
     printed in full in their sections, and not again here."""
     found = printed_tables.partners_table(ctx)
-    return ctx.table("partners", "appendix_partners", found[0], **found[1]) if found else []
+    return ctx.table("partners", "appendix_partners", found[0], appendix=True, **found[1]) if found else []
 
 
 SECTIONS: dict[str, Section] = {

@@ -34,6 +34,7 @@ class Narrative:
     provinces: list[str]         # empty without a provinces section (a province, a region of one or two)
     services: list[str]
     territory_of: str            # the territory as the title qualifies it, plain text: "della Lombardia", "Lombardy's"
+    territory_and_national_of: str  # the same beside Italy, for a title over both: "della Lombardia e dell'Italia"
 
 
 def write_narrative(indicators: Indicators, lang: str, templates: Templates,
@@ -49,4 +50,6 @@ def write_narrative(indicators: Indicators, lang: str, templates: Templates,
                      exports=exports(indicators, w) + provinces_in_brief(indicators, w),
                      products=products(indicators, w), destinations=destinations(indicators, w),
                      provinces=provinces(indicators, w), services=services(indicators, w),
-                     territory_of=unescape(w.fill("title_territory")))
+                     territory_of=unescape(w.fill("title_territory")),
+                     territory_and_national_of=unescape(w.fill("title_territory_national",
+                                                               national=w.names.territory(reference.NATIONAL))))

@@ -92,10 +92,9 @@ def _movers(ind: Indicators, w: Wording) -> str | None:
 
 
 def _specialities(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording) -> str | None:
-    """The first product of each leading province, and the leading provinces of the first products."""
-    groups = _group_leaders(ind, w)
-    return paragraph(_specialisations(ind, by_exports, w),
-                     w.fill("provinces_groups", items=w.join_clauses(groups)) if groups else None) or None
+    """The first product of each leading province, and the leading provinces of the first products
+    (a sentence each: as one, three groups made a sentence of seventy words)."""
+    return paragraph(_specialisations(ind, by_exports, w), *_group_leaders(ind, w)) or None
 
 
 def _specialisations(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording) -> str | None:

@@ -89,11 +89,13 @@ def _leaders(ind: Indicators, w: Wording) -> list[str]:
 
 
 def _region_rank(ind: Indicators, w: Wording) -> str | None:
-    """Where the edition's region stands among Italy's regions (for a province, its region)."""
+    """Where the edition's region stands among Italy's regions (for a province, its region, after
+    the province's own place: "a sua volta")."""
     standing = ind.region_rank
     if standing is None:
         return None
-    return w.fill("region_rank_italy", region=w.territory(standing.code),
+    key = "region_rank_italy" if standing.code == ind.territory["code"] else "region_rank_italy_province"
+    return w.fill(key, region=w.territory(standing.code),
                   rank_ordinal=w.rank(standing.export_rank, standing.regions), count=w.count(standing.regions))
 
 

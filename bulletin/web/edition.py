@@ -168,13 +168,14 @@ def chart(ctx: SectionContext, name: str, source: str | None = None) -> list[Par
 
 
 def table(ctx: SectionContext, name: str, caption_key: str, cells: TableText, source: str | None = None,
-          **values) -> list[Part]:
-    """The table `name` with its numbered caption (`caption_key`, filled with the quarter and `values`)."""
+          appendix: bool = False, **values) -> list[Part]:
+    """The table `name` with its numbered caption (`caption_key`, filled with the quarter and `values`;
+    in the `appendix`'s own series there)."""
     title = ctx.table_title(caption_key, **values)
     typeset_cells = TableText([typographic(cell) for cell in cells.header],
                               [[typographic(cell) for cell in row] for row in cells.rows],
                               cells.text_columns, cells.total_rows)
-    return [WebTable(name, Markup(ctx.caption("table", name, title)), typeset_cells,
+    return [WebTable(name, Markup(ctx.caption("table", name, title, appendix=appendix)), typeset_cells,
                      Markup(source or ctx.data_source))]
 
 
@@ -235,7 +236,7 @@ def methodology(ctx: SectionContext) -> list[Part]:
 
 def appendix(ctx: SectionContext) -> list[Part]:
     found = printed_tables.partners_table(ctx)
-    return table(ctx, "partners", "appendix_partners", found[0], **found[1]) if found else []
+    return table(ctx, "partners", "appendix_partners", found[0], appendix=True, **found[1]) if found else []
 
 
 WEB_SECTIONS: dict[str, WebSection] = {
