@@ -63,6 +63,16 @@ def test_the_heat_map_prints_shares_with_one_decimal_as_the_tables_do(region):
         assert label == ("–" if value == 0 else pct(value / total * 100, "it", signed=False).removesuffix("%"))
 
 
+def test_the_heat_map_title_names_the_first_province_unless_every_province_shares_its_product(region):
+    ranked = sorted(region.provinces, key=lambda p: (-p.exports_eur, p.code))
+    assert len({p.top_export_product.code for p in ranked}) > 1  # the sample: Milan's, not everyone's
+    assert _specs(region, "it")["heatmap"].title == "Primo prodotto esportato da Milano: medicinali e preparati farmaceutici"
+    shared = [dataclasses.replace(p, top_export_product=ranked[0].top_export_product) for p in region.provinces]
+    titles = {lang: _specs(dataclasses.replace(region, provinces=shared), lang)["heatmap"].title for lang in ("it", "en")}
+    assert titles == {"it": "Primo prodotto esportato in tutte le province: medicinali e preparati farmaceutici",
+                      "en": "Every province's largest export: pharmaceutical preparations"}
+
+
 def test_a_bar_with_nothing_in_either_year_has_no_change_to_print(region):
     nothing = dataclasses.replace(region.products[-1], value_eur=0.0, previous_eur=0.0, yoy_pct=None, share_pct=0.0)
     bars = _specs(dataclasses.replace(region, products=region.products[:-1] + [nothing]), "it")["products"].data

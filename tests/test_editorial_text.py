@@ -26,6 +26,7 @@ from bulletin.text.grammar import approximation
 from bulletin.text.names import Names
 from bulletin.text.narrative import Narrative, write_narrative
 from bulletin.text.typography import typographic
+from bulletin.text.wording import Wording
 from conftest import SMALL_ROWS, national_sample, write_data
 
 TEMPLATES = Templates(None)
@@ -280,3 +281,10 @@ def test_a_list_of_names_with_commas_of_their_own_is_split_by_semicolons(nationa
             assert any(", " in name for name in names) == (separator == "); "), (code, listing)
             seen.add(separator)
     assert "); " in seen
+    # Two such items are parted by the semicolon alone: "A (…); and B (…)" reads as a list that lost an item.
+    two, three = ["watches, clocks (1)", "computers (2)"], ["watches, clocks (1)", "computers (2)", "phones (3)"]
+    words = {lang: Wording(bolzano, lang, TEMPLATES.texts(f"{lang}/narrative.toml"),
+                           Names(TEMPLATES, lang, TEMPLATES.texts(f"{lang}/narrative.toml"))) for lang in ("it", "en")}
+    assert [words["en"].join(two), words["en"].join(three)] == \
+        ["watches, clocks (1); computers (2)", "watches, clocks (1); computers (2); and phones (3)"]
+    assert words["it"].join(two) == "watches, clocks (1) e computers (2)"

@@ -141,8 +141,12 @@ def heatmap(ind: Indicators, words: ChartWords) -> Titled | None:
                    columns=tuple(short.get(c) or reference.PRODUCTS[c].name(lang) for c in codes), key=(),
                    key_title=words.get("key_title"))
     first = ranked[0]
-    title = words.fill("title", province=words.names.territory(first.code),
-                       product=words.names.product(first.top_export_product.code))
+    # When every exporting province has the same first product, that is the finding, not the
+    # first province's (which would read as if the others differed).
+    tops = {p.top_export_product.code for p in ranked if p.exports_eur > 0 and p.top_export_product is not None}
+    product = words.names.product(first.top_export_product.code)
+    title = (words.fill("title_shared", product=product) if len(tops) == 1
+             else words.fill("title", province=words.names.territory(first.code), product=product))
     return Titled(title, words.fill("subtitle"), heat)
 
 

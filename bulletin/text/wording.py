@@ -198,13 +198,14 @@ class Wording:
     def join(self, items: list[str]) -> str:
         """"A, B e C"; "A; B; and C" when an item has a separator of its own outside brackets
         ("measuring, testing and navigation instruments, watches and clocks (…)"), if the language
-        gives the stronger separators (`list_separator_long`, `list_and_long`)."""
+        gives the stronger separators (`list_separator_long`, `list_and_long`, and for two items
+        `list_pair_long`: "A; B", where "A; and B" would read as a list that lost an item)."""
         if len(items) <= 1:
             return "".join(items)
         separator, last = self.texts.get("list_separator"), self.texts.get("list_and")
         if any(separator in re.sub(r"\([^()]*\)", "", item) for item in items):
             separator = self.texts.strings.get("list_separator_long", separator)
-            last = self.texts.strings.get("list_and_long", last)
+            last = self.texts.strings.get("list_pair_long" if len(items) == 2 else "list_and_long", last)
         return separator.join(items[:-1]) + last + items[-1]
 
     def join_clauses(self, items: list[str]) -> str:
