@@ -128,8 +128,19 @@ def exports(ind: Indicators, w: Wording) -> list[str]:
         paragraphs.append(year_to_date)
     shares = _shares_of_italy(ind, w)
     if shares:
-        paragraphs.append(paragraph(*shares, contribution(ind, w)))
+        paragraphs.append(paragraph(*shares, _contributions(ind, w)))
     return paragraphs
+
+
+def _contributions(ind: Indicators, w: Wording) -> str | None:
+    """Both flows' contributions to the national change, as Table 1 gives them: the summary has
+    the exports' already, and the section does not repeat its sentence word for word."""
+    exports_points, imports_points = ind.exports.contribution_pp, ind.imports.contribution_pp
+    if (exports_points is None or imports_points is None or is_national(ind)
+            or "flat" in (direction(exports_points), direction(imports_points))):
+        return contribution(ind, w)
+    return w.fill("contribution_flows", exports_points=w.fig(formatting.points(exports_points, w.lang)),
+                  imports_points=w.fig(formatting.points(imports_points, w.lang)))
 
 
 def _trend_sentence(ind: Indicators, w: Wording, flow_key: str) -> str | None:
