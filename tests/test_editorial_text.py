@@ -190,6 +190,20 @@ def test_amounts_compared_in_a_sentence_never_print_alike(texts):
     assert formatting.money_pair(5.83e9, 5.2e9, "it") == (f"5,8{NBSP}miliardi di euro", f"5,2{NBSP}miliardi di euro")
 
 
+def test_a_ranking_never_lists_different_amounts_as_equal(texts):
+    """"3,7 milioni; 3,7 milioni; 3,7 milioni" reads as a misprint: the tied neighbours get a
+    decimal more, the others keep theirs."""
+    tied = formatting.money_apart([9.6e6, 3.74e6, 3.71e6, 3.66e6, 1.2e6, 1.2e6], "it")
+    assert [" ".join(amount.split()) for amount in tied] == [
+        "9,6 milioni di euro", "3,74 milioni di euro", "3,71 milioni di euro", "3,66 milioni di euro",
+        "1,2 milioni di euro", "1,2 milioni di euro"]  # equal amounts stay equal
+    money = rf"(?:€\d[\d.,]*{NBSP}(?:million|billion)|\d[\d.,]*{NBSP}(?:milioni|miliardi) di euro)"
+    for (code, lang), text in texts.items():
+        for listing in re.findall(rf"(?:Seguono|Vengono poi|Next by value came|followed by)[^.]*", text):
+            amounts = re.findall(money, listing)
+            assert all(a != b for a, b in zip(amounts, amounts[1:])), (code, listing)
+
+
 # 9. "quasi", "oltre" and "circa" are true of the number --------------------------------------------------
 
 def test_approximations_are_true_of_the_number_they_stand_for(sample, texts):

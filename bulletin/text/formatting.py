@@ -203,19 +203,33 @@ def _scale(value_eur: float) -> tuple[float, int] | None:
 
 
 def money_pair(first_eur: float, second_eur: float, lang: str) -> tuple[str, str]:
-    """Two amounts a sentence compares, as `money` prints them; when they would print alike
-    ("5,8 contro 5,8 miliardi") but differ, both with one more decimal at a time, up to three
-    more, until they read apart: "5,83 contro 5,78 miliardi"."""
-    pair = money(first_eur, lang), money(second_eur, lang)
-    scales = _scale(first_eur), _scale(second_eur)
-    if pair[0] != pair[1] or first_eur == second_eur or None in scales or scales[0] != scales[1]:
-        return pair
-    places = scales[0][1]
-    for extra in (1, 2, 3):
-        pair = money(first_eur, lang, places + extra), money(second_eur, lang, places + extra)
-        if pair[0] != pair[1]:
-            break
-    return pair
+    """Two amounts a sentence compares, told apart as `money_apart` tells them:
+    "5,83 contro 5,78 miliardi", not "5,8 contro 5,8 miliardi"."""
+    first, second = money_apart([first_eur, second_eur], lang)
+    return first, second
+
+
+def money_apart(values_eur: list[float], lang: str) -> list[str]:
+    """Amounts a sentence lists in order, as `money` prints them; a run of neighbours that would
+    print alike ("3,7 milioni; 3,7 milioni; 3,7 milioni") but differ gets one more decimal at a
+    time, up to three more, until its amounts read apart ("3,74; 3,71; 3,66 milioni"): a reader
+    would otherwise take a ranking of equal figures for a misprint. The others keep their digits."""
+    printed = [money(value, lang) for value in values_eur]
+    start = 0
+    while start < len(values_eur):
+        end = start + 1
+        while end < len(values_eur) and printed[end] == printed[start]:
+            end += 1
+        run = values_eur[start:end]
+        scales = {_scale(value) for value in run}
+        if len(run) > 1 and len(set(run)) > 1 and len(scales) == 1 and None not in scales:
+            places = scales.pop()[1]
+            for extra in (1, 2, 3):
+                printed[start:end] = [money(value, lang, places + extra) for value in run]
+                if len(set(printed[start:end])) == len(set(run)):
+                    break
+        start = end
+    return printed
 
 
 def millions(value_eur: float, lang: str, decimals: int = 1) -> str:

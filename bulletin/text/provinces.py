@@ -44,9 +44,14 @@ def provinces_in_brief(ind: Indicators, w: Wording) -> list[str]:
     return [w.fill("provinces_brief", items=w.join(items))]
 
 
-def _item(province: ProvinceFigures, value: float, change: float | None, base: float, w: Wording) -> str:
-    return w.fill("province_item", province=w.province(province), value=w.money(value),
-                  change_note=w.change_note(change, base))
+def _items(provinces: list[ProvinceFigures], flow: str, w: Wording) -> list[str]:
+    """"Monza e Brianza (586 milioni di euro, −6,9%)" for each province with `flow` ("exports",
+    "imports"), in the given order, neighbours that print alike told apart."""
+    provinces = [p for p in provinces if getattr(p, f"{flow}_eur") > 0]
+    amounts = w.money_apart([getattr(p, f"{flow}_eur") for p in provinces])
+    return [w.fill("province_item", province=w.province(p), value=amount,
+                   change_note=w.change_note(getattr(p, f"{flow}_yoy_pct"), getattr(p, f"{flow}_previous_eur")))
+            for p, amount in zip(provinces, amounts)]
 
 
 def _exporters(by_exports: list[ProvinceFigures], w: Wording) -> str:
@@ -55,8 +60,7 @@ def _exporters(by_exports: list[ProvinceFigures], w: Wording) -> str:
         w.fill("provinces_exports_first", province=w.province(first), value=w.money(first.exports_eur),
                share=w.share(first.share_of_region_pct),
                change_clause=w.change_clause(first.exports_yoy_pct, first.exports_previous_eur)),
-        w.listing("provinces_exports_next", [_item(p, p.exports_eur, p.exports_yoy_pct, p.exports_previous_eur, w)
-                                             for p in by_exports[1:TOP_PROVINCES] if p.exports_eur > 0]))
+        w.listing("provinces_exports_next", _items(by_exports[1:TOP_PROVINCES], "exports", w)))
 
 
 def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> str | None:
@@ -70,10 +74,7 @@ def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> 
         leader = w.fill("provinces_imports_same", trade_level=w.level(first.exports_eur + first.imports_eur), **values)
     else:
         leader = w.fill("provinces_imports_first", **values)
-    return paragraph(leader, w.listing("provinces_imports_next", [_item(p, p.imports_eur, p.imports_yoy_pct,
-                                                                        p.imports_previous_eur, w)
-                                                                  for p in by_imports[1:TOP_PROVINCES]
-                                                                  if p.imports_eur > 0]))
+    return paragraph(leader, w.listing("provinces_imports_next", _items(by_imports[1:TOP_PROVINCES], "imports", w)))
 
 
 def _movers(ind: Indicators, w: Wording) -> str | None:

@@ -197,13 +197,15 @@ def products(ind: Indicators, w: Wording) -> list[str]:
     if not items:
         return [w.fill("products_none")]
     first, second = items[0], items[1] if len(items) > 1 else None
-    others = [w.fill("product_item", product=w.product(p), value=w.money(p.value_eur),
-                     change_note=w.change_note(p.yoy_pct, p.previous_eur)) for p in items[2:TOP_PRODUCTS]]
+    amounts = w.money_apart([p.value_eur for p in items[1:TOP_PRODUCTS]])  # the second's first
+    others = [w.fill("product_item", product=w.product(p), value=amount,
+                     change_note=w.change_note(p.yoy_pct, p.previous_eur))
+              for p, amount in zip(items[2:TOP_PRODUCTS], amounts[1:])]
     paragraphs = [paragraph(
         w.fill("products_first", product=w.product(first), value_level=w.level(first.value_eur),
                share=w.share(first.share_pct), change_clause=w.change_clause(first.yoy_pct, first.previous_eur),
                share_level=w.share_level(first.share_pct) if first.share_pct is not None else w.share(None)),
-        w.fill("products_second", product=w.product(second), value=w.money(second.value_eur),
+        w.fill("products_second", product=w.product(second), value=amounts[0],
                share=w.share(second.share_pct),
                change_clause=w.change_clause(second.yoy_pct, second.previous_eur)) if second else None,
         w.listing("products_others", others))]
@@ -223,13 +225,16 @@ def destinations(ind: Indicators, w: Wording) -> list[str]:
     if not items:
         return [w.fill("destinations_none")]
     first = items[0]
+    listed_amounts = dict(zip((d.code for d in items[:TOP_DESTINATIONS]),
+                              w.money_apart([d.value_eur for d in items[:TOP_DESTINATIONS]])))
 
     def item(d: RankedItem) -> str:
-        return w.fill("destination_item", country=w.country(d), value=w.money(d.value_eur),
+        amount = listed_amounts[d.code] if d.code in listed_amounts else w.money(d.value_eur)
+        return w.fill("destination_item", country=w.country(d), value=amount,
                       change_note=w.change_note(d.yoy_pct, d.previous_eur))
 
     paragraphs = [paragraph(
-        w.fill("destinations_first", country=w.country(first), value=w.money(first.value_eur),
+        w.fill("destinations_first", country=w.country(first), value=listed_amounts[first.code],
                change_note=w.change_note(first.yoy_pct, first.previous_eur), share=w.share(first.share_pct)),
         w.listing("destinations_next", [item(d) for d in items[1:TOP_DESTINATIONS]]))]
     # The first market is described above; growth and falls are looked for among the next ones.

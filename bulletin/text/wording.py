@@ -77,6 +77,10 @@ class Wording:
         printed = formatting.money_pair(first, second, self.lang)
         return self.fig(printed[0]), self.fig(printed[1])
 
+    def money_apart(self, values: list[float]) -> list[Figure]:
+        """Amounts a sentence lists in rank order, neighbours that print alike told apart."""
+        return [self.fig(text) for text in formatting.money_apart(values, self.lang)]
+
     def rank(self, rank: int, count: int) -> Figure:
         """A place in a ranking as a sentence says it: "primo" for the first, "ultimo" for the
         last of several ("all'ultimo posto", not "al 21° posto"), else the ordinal ("12°")."""
