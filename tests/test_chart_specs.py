@@ -71,6 +71,13 @@ def test_the_heat_map_title_names_the_first_province_unless_every_province_share
     titles = {lang: _specs(dataclasses.replace(region, provinces=shared), lang)["heatmap"].title for lang in ("it", "en")}
     assert titles == {"it": "Primo prodotto esportato in tutte le province: medicinali e preparati farmaceutici",
                       "en": "Every province's largest export: pharmaceutical preparations"}
+    # One product first in more than half of the provinces: that is the finding.
+    most = len(ranked) // 2 + 1
+    other = next(p.top_export_product for p in ranked if p.top_export_product.code != ranked[0].top_export_product.code)
+    mostly = [dataclasses.replace(p, top_export_product=ranked[0].top_export_product if i < most else other)
+              for i, p in enumerate(ranked)]
+    assert _specs(dataclasses.replace(region, provinces=mostly), "it")["heatmap"].title == \
+        f"Primo prodotto esportato in {most} province su {len(ranked)}: medicinali e preparati farmaceutici"
 
 
 def test_a_bar_with_nothing_in_either_year_has_no_change_to_print(region):

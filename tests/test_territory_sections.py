@@ -99,6 +99,9 @@ def test_services_only_where_configured_and_provinces_only_for_three_or_more(edi
             for province in indicators.provinces:  # each province's exports and share, in the text
                 assert fmt.share(province.share_of_region_pct, "it") in brief, (code, brief)
             assert ("Alla provincia " in brief) == (len(indicators.provinces) == 1), brief
+            # An autonomous province is no region: its one province's share is "del totale", and the rest said.
+            if len(indicators.provinces) == 1:
+                assert "regional" not in brief and "il resto non è attribuito" in brief, brief
 
 
 def plain_region_exports(trade: pd.DataFrame, period: str) -> pd.Series:

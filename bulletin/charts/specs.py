@@ -14,6 +14,8 @@ the same colour drawn hollow.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from bulletin import reference
 from bulletin.charts.bars import Bar, BarRow, Bars, draw_bars
 from bulletin.charts.heatmap import HeatMap, draw_heatmap
@@ -140,14 +142,22 @@ def heatmap(ind: Indicators, words: ChartWords) -> Titled | None:
     heat = HeatMap(rows=tuple(p.name[lang] for p in ranked), values=tuple(values), labels=labels,
                    columns=tuple(short.get(c) or reference.PRODUCTS[c].name(lang) for c in codes), key=(),
                    key_title=words.get("key_title"))
+    return Titled(_heatmap_title(ranked, words), words.fill("subtitle"), heat)
+
+
+def _heatmap_title(ranked: list[ProvinceFigures], words: ChartWords) -> str:
+    """The finding of the heat map: the first product of every province, when they share it; of
+    most provinces, when one leads in more than half; else the first province's."""
+    tops = [p.top_export_product.code for p in ranked if p.exports_eur > 0 and p.top_export_product is not None]
+    common, count = Counter(tops).most_common(1)[0]
+    if count == len(tops):
+        return words.fill("title_shared", product=words.names.product(common))
+    if count * 2 > len(tops):
+        return words.fill("title_most", product=words.names.product(common), count=number(count, words.lang),
+                          total=number(len(tops), words.lang))
     first = ranked[0]
-    # When every exporting province has the same first product, that is the finding, not the
-    # first province's (which would read as if the others differed).
-    tops = {p.top_export_product.code for p in ranked if p.exports_eur > 0 and p.top_export_product is not None}
-    product = words.names.product(first.top_export_product.code)
-    title = (words.fill("title_shared", product=product) if len(tops) == 1
-             else words.fill("title", province=words.names.territory(first.code), product=product))
-    return Titled(title, words.fill("subtitle"), heat)
+    return words.fill("title", province=words.names.territory(first.code),
+                      product=words.names.product(first.top_export_product.code))
 
 
 @register_chart("services", draw=draw_bars)

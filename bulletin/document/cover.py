@@ -7,6 +7,7 @@ colophon closes the last page, after whichever section ends the edition.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -113,9 +114,11 @@ def colophon_lines(ctx: SectionContext) -> list[str]:
 
 def _title_size(title: str, font: str) -> float:
     """The cover title's size: `TITLE_SIZE`, or less when the territory's name, which is never
-    parted (no-break spaces), would not fit the width ("della Provincia autonoma di Bolzano")."""
+    parted (no-break spaces), would not fit the width ("della Provincia autonoma di Bolzano").
+    Rounded down to a tenth of a point: at the exact quotient the name was a rounding error wider
+    than the frame, and reportlab parted it inside a word ("auton / oma")."""
     widest = max(pdfmetrics.stringWidth(run, font, 1.0) for run in title.split(" "))
-    return min(TITLE_SIZE, FRAME_WIDTH / widest)
+    return min(TITLE_SIZE, math.floor(FRAME_WIDTH / widest * 10) / 10)
 
 
 def date_label(day: dt.date, lang: str) -> str:

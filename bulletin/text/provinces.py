@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bulletin.indicators.compute import Indicators, ProvinceFigures, rank_by_value
+from bulletin.text import formatting
 from bulletin.text.sections import MIN_SHARE_PCT, movers, movers_key, paragraph, ranked
 from bulletin.text.wording import Wording, significant
 
@@ -34,6 +35,9 @@ def provinces_in_brief(ind: Indicators, w: Wording) -> list[str]:
         return []
     if len(ind.provinces) == 1:
         only = ind.provinces[0]
+        if only.share_of_region_pct is not None and formatting.share(only.share_of_region_pct, w.lang) == \
+                formatting.share(100.0, w.lang):
+            return [w.fill("provinces_brief_one_whole", province=w.province(only))]
         return [w.fill("provinces_brief_one", province=w.province(only), value=w.money(only.exports_eur),
                        change_note=w.change_note(only.exports_yoy_pct, only.exports_previous_eur),
                        share=w.share(only.share_of_region_pct))]
