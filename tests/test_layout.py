@@ -248,10 +248,20 @@ def test_no_table_is_printed_twice(layout_text):
 
 
 def test_the_services_table_is_sourced_to_the_agencies_under_it(layout_text):
-    """The chart comes first, as in every section: the source both share closes the table."""
+    """The chart comes first, as in every section; each has its source under it."""
     after = layout_text.split("Imprese assistite e attività delle aziende speciali")[1]
     table, _, _ = after.partition("Fonte:")
     assert "Figura " not in table and after.split("Fonte:")[1].startswith(" Innovhub SSI, Promos")
+
+
+def test_every_figure_and_every_table_has_its_source_under_it(layout_text):
+    """Between a caption and the next, one source line: a chart followed by its table names the
+    source twice, as an editor asks (the source under each)."""
+    flat = re.sub(r"\s+", " ", layout_text)
+    parts = re.split(r"(?:Tavola|Figura) A?\d+ – ", flat)[1:]  # a continued table's "(segue)" is the same table
+    assert len(parts) >= 12
+    for part in parts:
+        assert "Fonte:" in part.split("Note metodologiche")[0].split("Informazioni sull")[0], part[:200]
 
 
 def test_a_row_with_nothing_in_either_year_has_no_change_to_print(context):

@@ -18,7 +18,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from bulletin.document import printed_tables
 from bulletin.document.context import SectionContext
 from bulletin.document.cover import colophon
-from bulletin.document.flowables import Gap, KeptTogether, SectionTitle, SourceLine, tiles
+from bulletin.document.flowables import Gap, KeptTogether, SectionTitle, tiles
 
 Section = Callable[[SectionContext], list[Flowable]]
 
@@ -67,8 +67,8 @@ def provinces(ctx: SectionContext) -> list[Flowable]:
 def services(ctx: SectionContext) -> list[Flowable]:
     """What the services are (a template), then what they did in the quarter (the figures), with
     the agencies as their source; only in the editions of the territories they serve
-    (`[services] territories`). The chart comes first, as in the other sections, so that the
-    source named once for both is under the table."""
+    (`[services] territories`). The chart comes first, as in the other sections; both are
+    sourced to the agencies."""
     if not ctx.indicators.reports_services:
         return []
     flowables = ctx.blocks(ctx.inputs.services_text)
@@ -129,18 +129,14 @@ def section_flowables(ctx: SectionContext) -> list[Flowable]:
 
 def together(chart: list[Flowable], table: list[Flowable]) -> list[Flowable]:
     """A chart and its table (`ctx.chart`, `ctx.table`) kept on one page where they fit, else
-    parted (`KeptTogether`); on one page, a source both have is named once, under the table."""
+    parted (`KeptTogether`); each keeps its source under it, as an editor asks of every table
+    and figure, even when both have the same."""
     flowables: list[Flowable] = []
     for flowable in chart + table:
         if isinstance(flowable, KeepTogether):  # reportlab measures one inside another as endless
             flowables += flowable._content
         elif not isinstance(flowable, CondPageBreak):
             flowables.append(flowable)
-    sources = [f for f in flowables if isinstance(f, SourceLine)]
-    if len({source.text for source in sources}) == 1:
-        flowables = [f for f in flowables if not isinstance(f, SourceLine) or f is sources[-1]]
-        flowables = [f for i, f in enumerate(flowables)  # of two spaces left together, the first
-                     if not (isinstance(f, Spacer) and i > 0 and isinstance(flowables[i - 1], Spacer))]
     while flowables and isinstance(flowables[-1], Spacer):  # room after, not to be kept on the page
         flowables.pop()
     return [KeptTogether(flowables, chart, table), Gap(4 * mm)] if flowables else []
