@@ -264,6 +264,16 @@ def test_every_figure_and_every_table_has_its_source_under_it(layout_text):
         assert "Fonte:" in part.split("Note metodologiche")[0].split("Informazioni sull")[0], part[:200]
 
 
+def test_the_flows_table_gives_the_balance_of_both_years_and_no_change_of_it(context):
+    """A balance may change sign: its change in % would mislead, its value a year before does not."""
+    ind = context.indicators
+    table, unit = printed_tables.flows_table(context)
+    [balance] = [row for row in table.rows if row[0] == "Saldo commerciale"]
+    divisor = fmt.table_unit([ind.exports.value_eur, ind.imports.value_eur]).divisor
+    assert balance[1:4] == [fmt.number(ind.balance_eur / divisor, "it", 1),
+                            fmt.number((ind.exports.previous_eur - ind.imports.previous_eur) / divisor, "it", 1), ""]
+
+
 def test_a_row_with_nothing_in_either_year_has_no_change_to_print(context):
     """"–", not "n.d." (a figure missing): there is nothing to compare."""
     ind = context.indicators

@@ -129,6 +129,9 @@ def test_services_report_each_agency(italian):
     text = " ".join(italian.services)
     assert "<b>Innovhub SSI</b>" in text and "<b>Promos</b>" in text
     assert "imprese assistite" in text and "di cui" in text
+    # A count exactly as it was a year before (the sample's business meetings: 116 firms both years).
+    meetings = next(part for part in text.split(". ") if "Incontri d'affari" in part)
+    assert "116 imprese assistite (nessuna variazione)" in meetings and "(0,0%)" not in meetings, meetings
 
 
 @needs_sample

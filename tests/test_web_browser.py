@@ -207,7 +207,8 @@ def test_every_figure_of_the_page_is_the_one_in_indicators_json(browser, server,
     assert flows[0][1:4] == [fmt.in_unit(exports["value_eur"], unit, lang), fmt.in_unit(exports["previous_eur"], unit, lang),
                              fmt.change(exports["yoy_pct"], exports["previous_eur"], lang)]
     assert flows[0][4] == fmt.points(exports["contribution_pp"], lang)
-    assert flows[3][1] == fmt.in_unit(ind["balance_eur"], unit, lang)
+    assert flows[3][1:3] == [fmt.in_unit(ind["balance_eur"], unit, lang),
+                             fmt.in_unit(exports["previous_eur"] - ind["imports"]["previous_eur"], unit, lang)]
 
     provinces = tables["table-provinces"]["rows"]
     unit = fmt.table_unit([exports["value_eur"], ind["imports"]["value_eur"], exports["previous_eur"],

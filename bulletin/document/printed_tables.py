@@ -29,7 +29,7 @@ def flows_table(ctx: SectionContext) -> tuple[TableText, str]:
     lines = [("row_exports", ind.exports.value_eur, ind.exports.previous_eur, ind.exports.yoy_pct, ind.exports),
              ("row_imports", ind.imports.value_eur, ind.imports.previous_eur, ind.imports.yoy_pct, ind.imports),
              ("row_trade", ind.trade_eur, ind.trade_previous_eur, ind.trade_yoy_pct, None),
-             ("row_balance", ind.balance_eur, None, None, None),
+             ("row_balance", ind.balance_eur, ind.balance_previous_eur, None, None),
              ("row_national_exports", ind.national_exports.value_eur, ind.national_exports.previous_eur,
               ind.national_exports.yoy_pct, None),
              ("row_national_imports", ind.national_imports.value_eur, ind.national_imports.previous_eur,
@@ -48,8 +48,8 @@ def flows_table(ctx: SectionContext) -> tuple[TableText, str]:
     rows = []
     for key, value, previous, change, flow in lines:
         row = [label(key), fmt.in_unit(value, unit, lang),
-               "" if key == "row_balance" else fmt.in_unit(previous, unit, lang),
-               "" if key == "row_balance" else _change(change, value, previous, lang)]
+               fmt.in_unit(previous, unit, lang),
+               "" if key == "row_balance" else _change(change, value, previous, lang)]  # a balance may change sign
         if contribution:
             row.append(fmt.points(flow.contribution_pp, lang) if flow else "")
         if year_to_date:

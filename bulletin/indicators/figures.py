@@ -152,6 +152,15 @@ class Indicators:
     bulletin then says its data are provisional ("dati provvisori")."""
 
     @property
+    def balance_previous_eur(self) -> float | None:
+        """The trade balance a year before, for the table beside this quarter's. A property, not
+        a field: `indicators.json` has both flows a year before, and a new field there would
+        change the digest of every edition already sent, each coming back as a revision."""
+        if self.exports.previous_eur is None or self.imports.previous_eur is None:
+            return None
+        return self.exports.previous_eur - self.imports.previous_eur
+
+    @property
     def compares_provinces(self) -> bool:
         """Whether the edition has a provinces section, chart and table: a region of at least
         `MIN_PROVINCES_COMPARED` provinces. A region of one or two says its provinces' figures in

@@ -180,10 +180,14 @@ class Wording:
         return direction(value)
 
     def change_note(self, value: float | None, base: float | None = None) -> Figure:
-        """The signed change for a parenthesis, "+13,0%", "var. n.d." or "var. non significativa"."""
+        """The signed change for a parenthesis, "+13,0%", "var. n.d." or "var. non significativa";
+        "nessuna variazione" for a figure exactly as it was (116 firms both years), where "0,0%"
+        would read as a change rounded away."""
         kind = self.direction(value, base)
         if kind in ("na", "ns"):
             return self.fig(self.fill(f"change_note_{kind}", change=self.pct(None)))
+        if value == 0:
+            return self.fig(self.fill("change_note_same"))
         return self.pct(value)
 
     def change_clause(self, value: float | None, base: float | None = None) -> str:
