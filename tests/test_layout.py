@@ -274,6 +274,17 @@ def test_the_flows_table_gives_the_balance_of_both_years_and_no_change_of_it(con
                             fmt.number((ind.exports.previous_eur - ind.imports.previous_eur) / divisor, "it", 1), ""]
 
 
+def test_a_paragraph_never_leaves_one_line_alone_at_the_top_of_a_page(context):
+    body = context.styles.body
+    paragraph = Paragraph(" ".join(["esportazioni"] * 120), body)
+    _, height = paragraph.wrap(FRAME_WIDTH, 10_000)
+    lines = round(height / body.leading)
+    assert lines >= 5
+    first, rest = paragraph.split(FRAME_WIDTH, (lines - 1) * body.leading + 1)  # room for all but one line
+    heights = [part.wrap(FRAME_WIDTH, 10_000)[1] for part in (first, rest)]
+    assert [round(h / body.leading) for h in heights] == [lines - 2, 2]
+
+
 def test_a_row_with_nothing_in_either_year_has_no_change_to_print(context):
     """"–", not "n.d." (a figure missing): there is nothing to compare."""
     ind = context.indicators

@@ -46,7 +46,9 @@ class Styles:
         regular, bold = f"{family}-regular", f"{family}-bold"
         self.regular, self.bold, self.italic = regular, bold, f"{family}-italic"
         base = dict(fontName=regular, textColor=c["text"])
-        self.body = ParagraphStyle("body", fontSize=9.5, leading=13, spaceAfter=5, **base)
+        # No line of running text left alone at the top of a page ("europei non UE."): a paragraph
+        # that would leave one there carries a second line over with it.
+        self.body = ParagraphStyle("body", fontSize=9.5, leading=13, spaceAfter=5, allowWidows=0, **base)
         self.lead = ParagraphStyle("lead", parent=self.body, fontSize=10.5, leading=15)
         self.small = ParagraphStyle("small", fontSize=7.5, leading=9.5, fontName=regular, textColor=c["muted"])
         self.caption = ParagraphStyle("caption", fontName=bold, fontSize=9, leading=12, textColor=c["primary"],

@@ -225,8 +225,8 @@ def destinations(ind: Indicators, w: Wording) -> list[str]:
     if not items:
         return [w.fill("destinations_none")]
     first = items[0]
-    listed_amounts = dict(zip((d.code for d in items[:TOP_DESTINATIONS]),
-                              w.money_apart([d.value_eur for d in items[:TOP_DESTINATIONS]])))
+    named = items[:max(TOP_DESTINATIONS, MOVERS_AMONG)]  # in the list, or among the movers below
+    listed_amounts = dict(zip((d.code for d in named), w.money_apart([d.value_eur for d in named])))
 
     def item(d: RankedItem) -> str:
         amount = listed_amounts[d.code] if d.code in listed_amounts else w.money(d.value_eur)
