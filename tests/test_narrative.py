@@ -309,10 +309,11 @@ def test_province_edition_of_the_small_data_set(tmp_path):
     ind = small(tmp_path, territory="ITC49")
     narrative = write_narrative(ind, "it", TEMPLATES)
     assert narrative.provinces == []
-    assert "Lodi si colloca al secondo posto tra le 12 province della Lombardia" in narrative.summary[-1]
+    # Its place among the region's provinces beside its share of Italy's, in the first paragraph.
+    assert "Lodi si colloca al secondo posto tra le 12 province della Lombardia" in narrative.summary[0]
     assert "di Lodi" in narrative.summary[0]
     english = write_narrative(ind, "en", TEMPLATES)
-    assert "Lodi ranked second among Lombardy's 12 provinces" in english.summary[-1]
+    assert "Lodi ranked second among Lombardy's 12 provinces" in english.summary[0]
 
 
 def test_a_user_template_with_a_missing_sentence_is_reported_by_key(tmp_path):
@@ -395,7 +396,7 @@ def test_a_user_template_names_the_territory_and_the_ordinals(tmp_path):
     narrative = write_narrative(province, "it", templates)
     assert narrative.territory_of == "del Lodigiano"
     assert "del Lodigiano" in narrative.summary[0]
-    assert "Il Lodigiano si colloca al 2º posto tra le 12 province della Regione Lombardia" in narrative.summary[-1]
+    assert "Il Lodigiano si colloca al 2º posto tra le 12 province della Regione Lombardia" in narrative.summary[0]
     (tmp_path / "it" / "narrative.toml").write_text(
         (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8").replace('other = "{n}°"', "")
         .replace('"2" = "secondo"\n', ""),

@@ -182,6 +182,9 @@ def test_the_pdf_carries_the_colophon_and_fits_the_territory(national, monkeypat
     assert re.search(r"^\s*della Valle d’Aosta\s*$", pages[0], re.MULTILINE), pages[0]
     assert all(page.lstrip().startswith("Export hi-tech della Valle d’Aosta") for page in pages[1:-1])
     assert "Vallée" not in aosta and pdfs["ITC2"].name == "bollettino-hitech-valle-d-aosta-2017Q1.pdf"
+    # The title a viewer shows in its window, as the pages print it: a typographic apostrophe, plain spaces.
+    info = subprocess.run(["pdfinfo", str(pdfs["ITC2"])], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"^Title:\s+Export hi-tech della Valle d’Aosta – I trimestre 2017$", info, re.MULTILINE), info
     for text, whose in ((aosta, "della Valle d’Aosta"), (lombardy, "Lombardy’s")):
         captions = re.findall(r"^\s*(?:Tavola|Table) \d+ (?:\(\w+\) )?– .*\n.*", text, re.MULTILINE)
         assert len(captions) >= 4

@@ -147,17 +147,28 @@ def heatmap(ind: Indicators, words: ChartWords) -> Titled | None:
 
 def _heatmap_title(ranked: list[ProvinceFigures], words: ChartWords) -> str:
     """The finding of the heat map: the first product of every province, when they share it; of
-    most provinces, when one leads in more than half; else the first province's."""
+    most provinces, when one leads in more than half; else the first province's. The product by
+    the short name its column has ("strumenti di misura e orologi"): the full CPA name made a
+    title of two lines."""
     tops = [p.top_export_product.code for p in ranked if p.exports_eur > 0 and p.top_export_product is not None]
     common, count = Counter(tops).most_common(1)[0]
     if count == len(tops):
-        return words.fill("title_shared", product=words.names.product(common))
+        return words.fill("title_shared", product=_short_product(common, words))
     if count * 2 > len(tops):
-        return words.fill("title_most", product=words.names.product(common), count=number(count, words.lang),
+        return words.fill("title_most", product=_short_product(common, words), count=number(count, words.lang),
                           total=number(len(tops), words.lang))
     first = ranked[0]
     return words.fill("title", province=words.names.territory(first.code),
-                      product=words.names.product(first.top_export_product.code))
+                      product=_short_product(first.top_export_product.code, words))
+
+
+def _short_product(code: str, words: ChartWords) -> str:
+    """A product as a title names it after a colon: its short name in lower case ("medicinali"),
+    or its full name where it has no short one."""
+    short = words.table("short_products").get(code)
+    if not isinstance(short, str):
+        return str(words.names.product(code))
+    return short[0].lower() + short[1:] if short[1:2].islower() else short
 
 
 @register_chart("services", draw=draw_bars)

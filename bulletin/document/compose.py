@@ -52,7 +52,9 @@ def document_info(inputs: DocumentInputs) -> DocumentInfo:
     lang, ind, labels = inputs.edition.lang, inputs.indicators, inputs.labels
     place = ind.territory["name"][lang]
     title = labels.fill("title", territory_of=inputs.narrative.territory_of)
-    return DocumentInfo(title=f"{title} – {fmt.quarter_label(inputs.edition.quarter, lang)}",
+    # Typographic apostrophes, as the pages print it: a viewer shows this title in its window.
+    return DocumentInfo(title=typographic(f"{title} – {fmt.quarter_label(inputs.edition.quarter, lang)}",
+                                          unbreakable=False),
                         subject=labels.fill("subject", territory=place), author=inputs.brand.organisation,
                         keywords=[labels.fill("keyword_hitech"), place, inputs.edition.quarter,
                                   labels.fill("keyword_source")],

@@ -40,12 +40,11 @@ def summary(ind: Indicators, w: Wording) -> list[str]:
                                 national_exports=w.money(ind.national_exports.value_eur),
                                 national_change_note=w.change_note(ind.national_exports.yoy_pct,
                                                                    ind.national_exports.previous_eur))
-    region_rank = _region_rank(ind, w) if ind.territory["level"] == "region" else None
     paragraphs = [
         paragraph(w.fill(f"summary_exports_{w.direction(flow.yoy_pct, flow.previous_eur)}",
                          exports_level=w.level(flow.value_eur),
                          exports_change=w.pct(flow.yoy_pct), exports_change_abs=w.abs_pct(flow.yoy_pct)),
-                  share_of_italy, region_rank, contribution(ind, w),
+                  share_of_italy, *_standing(ind, w), contribution(ind, w),
                   w.fill("summary_provisional") if ind.provisional else None),
         w.fill("summary_trade", trade=w.money(ind.trade_eur),
                trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
@@ -57,7 +56,7 @@ def summary(ind: Indicators, w: Wording) -> list[str]:
 
 
 def _leaders(ind: Indicators, w: Wording) -> list[str]:
-    """The first product, destination and province, and where a province stands in its region."""
+    """The first product, destination and province."""
     leaders = []
     top_products = ranked(ind.products)
     if top_products:
@@ -75,17 +74,24 @@ def _leaders(ind: Indicators, w: Wording) -> list[str]:
         leaders.append(w.fill("summary_top_province", province=w.province(top), share=w.share(top.share_of_region_pct),
                               value=w.money(top.exports_eur),
                               change_note=w.change_note(top.exports_yoy_pct, top.exports_previous_eur)))
+    return leaders
+
+
+def _standing(ind: Indicators, w: Wording) -> list[str]:
+    """Where the territory ranks, beside its share of Italy's exports: a region among Italy's
+    regions; a province among its region's provinces, then its region among Italy's."""
+    standing = []
     region = ind.region
     # A region of one province (Valle d'Aosta) has no ranking to speak of.
     if (region is not None and region.export_rank is not None and region.share_of_region_pct is not None
             and region.provinces > 1):
-        leaders.append(w.fill("summary_region_rank", rank_ordinal=w.rank(region.export_rank, region.provinces),
-                              count=w.count(region.provinces),
-                              region=w.territory(region.code),
-                              share=w.share(region.share_of_region_pct), region_exports=w.money(region.exports_eur)))
-    if region is not None and ind.region_rank is not None:
-        leaders.append(_region_rank(ind, w))
-    return leaders
+        standing.append(w.fill("summary_region_rank", rank_ordinal=w.rank(region.export_rank, region.provinces),
+                               count=w.count(region.provinces),
+                               region=w.territory(region.code),
+                               share=w.share(region.share_of_region_pct), region_exports=w.money(region.exports_eur)))
+    if ind.territory["level"] == "region" or region is not None:
+        standing.append(_region_rank(ind, w))
+    return [sentence for sentence in standing if sentence]
 
 
 def _region_rank(ind: Indicators, w: Wording) -> str | None:

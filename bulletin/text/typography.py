@@ -26,10 +26,11 @@ _UNBREAKABLE = tuple((re.compile(pattern), replacement.replace(" ", NO_BREAK)) f
 ))
 
 
-def typographic(markup: str) -> str:
+def typographic(markup: str, unbreakable: bool = True) -> str:
     """`markup` (paragraph markup or plain text) with typographic apostrophes and quotes
-    (dell'Italia -> dell’Italia, "n.d." -> “n.d.”) and no-break spaces where a line must not
-    break ("Figura\u00a02"); tags and entities are left as they are."""
+    (dell'Italia -> dell’Italia, "n.d." -> “n.d.”) and, if `unbreakable`, no-break spaces where a
+    line must not break ("Figura\u00a02"): not in a title that no line breaks, such as the
+    document's, which viewers and mail programs show; tags and entities are left as they are."""
     parts = _MARKUP.split(markup)
     previous = " "  # what comes before the first character: a quote there opens
     quotes = "'" in markup or '"' in markup
@@ -47,7 +48,7 @@ def typographic(markup: str) -> str:
                 chars.append(char)
                 previous = char
             part = "".join(chars)
-        for pattern, replacement in _UNBREAKABLE:
+        for pattern, replacement in _UNBREAKABLE if unbreakable else ():
             part = pattern.sub(replacement, part)
         parts[i] = part
     return "".join(parts)

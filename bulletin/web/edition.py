@@ -84,7 +84,7 @@ def write_web_edition(inputs: DocumentInputs, files: EditionFiles, folder: Path,
     edition, lang = inputs.edition, inputs.edition.lang
     facts = {"number": edition.number, "date": date_label(edition.published, lang)}
     page = pages.render("edition.html", lang, {
-        "title": typographic(document_info(inputs).title),  # as the PDF prints it: typographic apostrophes
+        "title": document_info(inputs).title,
         "organisation": inputs.brand.organisation,
         "department": ctx.label("brand_department", department=inputs.brand.department),
         "quarter": ctx.quarter(),
