@@ -106,6 +106,18 @@ def test_group_leaders_read_as_sentences_and_a_takes_its_d_before_a(texts):
         ["ad Ancona", "ad Ascoli Piceno", "a Imperia", "a Milano", "alla Spezia"]
 
 
+def test_a_province_that_leads_every_group_is_named_once(national_data):
+    """Piemonte: Torino first in each of the three groups reads as one sentence, not three
+    sentences that each say "la prima provincia è Torino"."""
+    dataset = load_dataset(national_data)
+    piemonte = compute_indicators(dataset.trade, dataset.services, QUARTER, "ITC1")
+    italian = " ".join(write_narrative(piemonte, "it", TEMPLATES).provinces)
+    english = " ".join(write_narrative(piemonte, "en", TEMPLATES).provinces)
+    assert "Torino è la prima provincia in ciascuno dei tre principali gruppi di prodotto: i medicinali" in italian
+    assert "davanti ad Asti con" in italian and "la prima provincia è Torino" not in italian
+    assert "Turin led in each of the three main product groups: pharmaceutical preparations (" in english
+
+
 # 4. English names and amounts ------------------------------------------------------------------------
 
 def test_english_names_take_their_article_and_thousands_are_written_out(texts):

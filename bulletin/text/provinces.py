@@ -139,12 +139,14 @@ def _specialisations(ind: Indicators, by_exports: list[ProvinceFigures], w: Word
 
 
 def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
-    """In each leading product group, the first province and the one that follows it.
+    """In each leading product group, the first province and the one that follows it: a sentence
+    each, or one sentence for all when one province leads them all ("Torino è la prima provincia
+    in ciascuno dei tre principali gruppi"), which three sentences would say three times.
 
     The indicators rank provinces overall, not within a product group; the order within a
     group uses the indicators' own ranking rule (`rank_by_value`: value, then code).
     """
-    clauses = []
+    leaders = []  # (product, first, its value, second or None, its value)
     by_code = {p.code: p for p in ind.provinces}
     for product in ranked(ind.products)[:TOP_GROUPS]:
         values = pd.Series({p.code: p.export_products_eur.get(product.code, 0.0) for p in ind.provinces})
@@ -152,13 +154,20 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
             continue
         order = rank_by_value(values).sort_values().index.tolist()
         first, second = by_code[order[0]], by_code[order[1]] if len(order) > 1 else None
-        values_of = dict(product=w.product(product), first=w.province(first), first_value=w.money(values[first.code]))
-        if second is None or values[second.code] <= 0:
-            clauses.append(w.fill("group_leader_alone", **values_of))
-        else:
-            clauses.append(w.fill("group_leader", second=w.province(second), second_value=w.money(values[second.code]),
-                                  **values_of))
-    return clauses
+        if second is not None and values[second.code] <= 0:
+            second = None
+        leaders.append((product, first, values[first.code], second, values[second.code] if second else 0.0))
+    if len(leaders) > 1 and len({first.code for _, first, _, _, _ in leaders}) == 1:
+        items = [w.fill("group_led_item" if second else "group_led_item_alone", product=w.product(product),
+                        first_value=w.money(first_value),
+                        second=w.province(second) if second else "", second_value=w.money(second_value))
+                 for product, _, first_value, second, second_value in leaders]
+        return [w.fill("group_leader_all", first=w.province(leaders[0][1]), count=w.count(len(leaders)),
+                       items=w.join(items))]
+    return [w.fill("group_leader" if second else "group_leader_alone", product=w.product(product),
+                   first=w.province(first), first_value=w.money(first_value),
+                   second=w.province(second) if second else "", second_value=w.money(second_value))
+            for product, first, first_value, second, second_value in leaders]
 
 
 def _unallocated(ind: Indicators, w: Wording) -> str | None:
