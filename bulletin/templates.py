@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from bulletin.errors import ConfigError
@@ -39,13 +40,24 @@ class Templates:
         return self.find(name).read_text(encoding="utf-8")
 
     def read_toml(self, name: str) -> dict:
+        """The template `name` parsed; the same file unchanged is parsed once per process (an
+        edition reads a dozen, a many-editions build the same ones hundreds of times). The dict is
+        shared: callers read it and never change it."""
+        path = self.find(name)
+        stat = path.stat()
         try:
-            return tomllib.loads(self.read(name))
+            return _parsed_toml(path, stat.st_mtime_ns, stat.st_size)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"template {self.find(name)} is not valid TOML: {exc}") from None
+            raise ConfigError(f"template {path} is not valid TOML: {exc}") from None
 
     def texts(self, name: str) -> Texts:
         return Texts(self, name)
+
+
+@lru_cache(maxsize=64)
+def _parsed_toml(path: Path, modified_ns: int, size: int) -> dict:
+    """A TOML file as it was when last modified at `modified_ns` with `size` bytes (the cache key)."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 class Texts:

@@ -316,6 +316,17 @@ def test_province_edition_of_the_small_data_set(tmp_path):
     assert "Lodi ranked second among Lombardy's 12 provinces" in english.summary[0]
 
 
+def test_a_template_changed_on_disk_is_read_again(tmp_path):
+    """Templates are parsed once per process while unchanged; a change is seen at once."""
+    (tmp_path / "it").mkdir()
+    labels = tmp_path / "it" / "labels.toml"
+    labels.write_text('title = "Primo"\n', encoding="utf-8")
+    templates = Templates(tmp_path)
+    assert templates.read_toml("it/labels.toml") is templates.read_toml("it/labels.toml")  # parsed once
+    labels.write_text('title = "Secondo titolo"\n', encoding="utf-8")
+    assert Templates(tmp_path).texts("it/labels.toml").get("title") == "Secondo titolo"
+
+
 def test_a_user_template_with_a_missing_sentence_is_reported_by_key(tmp_path):
     (tmp_path / "it").mkdir()
     shipped = (SHIPPED_TEMPLATES / "it" / "narrative.toml").read_text(encoding="utf-8")

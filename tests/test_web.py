@@ -6,7 +6,9 @@ import xml.etree.ElementTree as ElementTree
 
 from bulletin.cli import main
 from bulletin.document.sections import SECTIONS
+from bulletin.templates import Templates
 from bulletin.web.edition import WEB_SECTIONS
+from bulletin.web.pages import WebPages
 from bulletin.web.svg import inline_svg
 from conftest import SMALL_SERVICES, write_data
 
@@ -90,3 +92,15 @@ def test_web_words_have_the_same_keys_and_placeholders_in_both_languages():
     italian, english = (tomllib.loads((SHIPPED_TEMPLATES / lang / "web.toml").read_text(encoding="utf-8"))
                         for lang in ("it", "en"))
     assert placeholders(italian) == placeholders(english)
+
+
+def test_the_web_templates_are_compiled_once_per_process_and_reread_when_changed(tmp_path):
+    """Every edition of a many-editions build renders with the same compiled templates; a user's
+    template edited while the scheduler runs is read again."""
+    (tmp_path / "web").mkdir()
+    page = tmp_path / "web" / "feed.xml"
+    page.write_text("first {{ lang }}", encoding="utf-8")
+    first, second = WebPages(Templates(tmp_path)), WebPages(Templates(tmp_path))
+    assert first.environment is second.environment and first.render("feed.xml", None, {}) == "first None"
+    page.write_text("second, longer {{ lang }}", encoding="utf-8")
+    assert second.render("feed.xml", None, {}) == "second, longer None"

@@ -3,9 +3,11 @@ what each province is known for (said once for the provinces that share it), and
 provinces do not account for."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
-from bulletin.indicators.compute import Indicators, ProvinceFigures, rank_by_value
+from bulletin.indicators.compute import Indicators, ProvinceFigures, RankedItem, rank_by_value
 from bulletin.text import formatting
 from bulletin.text.sections import MIN_SHARE_PCT, movers, movers_key, paragraph, ranked
 from bulletin.text.wording import Wording, significant
@@ -97,8 +99,7 @@ def _movers(ind: Indicators, w: Wording) -> str | None:
 
 
 def _specialities(ind: Indicators, by_exports: list[ProvinceFigures], w: Wording) -> str | None:
-    """The first product of each leading province, and the leading provinces of the first products
-    (a sentence each: as one, three groups made a sentence of seventy words)."""
+    """The first product of each leading province, and the leading provinces of the first products."""
     return paragraph(_specialisations(ind, by_exports, w), *_group_leaders(ind, w)) or None
 
 
@@ -146,7 +147,7 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
     The indicators rank provinces overall, not within a product group; the order within a
     group uses the indicators' own ranking rule (`rank_by_value`: value, then code).
     """
-    leaders = []  # (product, first, its value, second or None, its value)
+    leaders: list[GroupLeader] = []
     by_code = {p.code: p for p in ind.provinces}
     for product in ranked(ind.products)[:TOP_GROUPS]:
         values = pd.Series({p.code: p.export_products_eur.get(product.code, 0.0) for p in ind.provinces})
@@ -156,18 +157,30 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
         first, second = by_code[order[0]], by_code[order[1]] if len(order) > 1 else None
         if second is not None and values[second.code] <= 0:
             second = None
-        leaders.append((product, first, values[first.code], second, values[second.code] if second else 0.0))
-    if len(leaders) > 1 and len({first.code for _, first, _, _, _ in leaders}) == 1:
-        items = [w.fill("group_led_item" if second else "group_led_item_alone", product=w.product(product),
-                        first_value=w.money(first_value),
-                        second=w.province(second) if second else "", second_value=w.money(second_value))
-                 for product, _, first_value, second, second_value in leaders]
-        return [w.fill("group_leader_all", first=w.province(leaders[0][1]), count=w.count(len(leaders)),
+        leaders.append(GroupLeader(product, first, values[first.code], second,
+                                   values[second.code] if second else 0.0))
+
+    def words(leader: GroupLeader) -> dict:
+        return dict(product=w.product(leader.product), first=w.province(leader.first),
+                    first_value=w.money(leader.first_eur), second=w.province(leader.second) if leader.second else "",
+                    second_value=w.money(leader.second_eur))
+
+    if len(leaders) > 1 and len({leader.first.code for leader in leaders}) == 1:
+        items = [w.fill("group_led_item" if leader.second else "group_led_item_alone", **words(leader))
+                 for leader in leaders]
+        return [w.fill("group_leader_all", first=w.province(leaders[0].first), count=w.count(len(leaders)),
                        items=w.join(items))]
-    return [w.fill("group_leader" if second else "group_leader_alone", product=w.product(product),
-                   first=w.province(first), first_value=w.money(first_value),
-                   second=w.province(second) if second else "", second_value=w.money(second_value))
-            for product, first, first_value, second, second_value in leaders]
+    return [w.fill("group_leader" if leader.second else "group_leader_alone", **words(leader)) for leader in leaders]
+
+
+class GroupLeader(NamedTuple):
+    """The first province in a product group, and the one that follows it (None if no other exports it)."""
+
+    product: RankedItem
+    first: ProvinceFigures
+    first_eur: float
+    second: ProvinceFigures | None
+    second_eur: float
 
 
 def _unallocated(ind: Indicators, w: Wording) -> str | None:
