@@ -24,7 +24,7 @@ from bulletin.cli import main
 from bulletin.document import SectionContext, printed_tables
 from bulletin.document.compose import typeset
 from bulletin.document.cover import TITLE_SIZE, _title_size
-from bulletin.document.flowables import CELL_PADDING, HouseTable, TableText
+from bulletin.document.flowables import CELL_PADDING, HouseTable, TableText, column_widths
 from bulletin.document.sections import section_flowables
 from bulletin.document.styles import FRAME_WIDTH, Styles, register_fonts
 from bulletin.templates import SHIPPED_TEMPLATES, Templates
@@ -272,6 +272,18 @@ def test_the_flows_table_gives_the_balance_of_both_years_and_no_change_of_it(con
     divisor = fmt.table_unit([ind.exports.value_eur, ind.imports.value_eur]).divisor
     assert balance[1:4] == [fmt.number(ind.balance_eur / divisor, "it", 1),
                             fmt.number((ind.exports.previous_eur - ind.imports.previous_eur) / divisor, "it", 1), ""]
+
+
+def test_headers_go_on_one_line_when_the_table_has_room_for_all_of_them(context):
+    """The services table has the room: "Azienda speciale" and "Imprese, var. %" on one line each
+    (they wrapped while the room went to the figures alike). Where there is not room for every
+    header, none is widened: never "Var. %" over one column and "Var. / %" over its twin."""
+    services = printed_tables.services_table(context)
+    widths = column_widths(context.styles, services)
+    head = context.styles.head
+    assert all(width >= pdfmetrics.stringWidth(text, head.fontName, head.fontSize) + 2 * CELL_PADDING - 0.01
+               for width, text in zip(widths, services.header)), services.header
+    assert sum(widths) == pytest.approx(FRAME_WIDTH)
 
 
 def test_a_paragraph_never_leaves_one_line_alone_at_the_top_of_a_page(context):

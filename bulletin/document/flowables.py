@@ -228,8 +228,9 @@ def data_table(styles: Styles, caption: str, continued: str, table: TableText) -
 def column_widths(styles: Styles, table: TableText) -> list[float]:
     """Widths that break no word: each column takes at least its longest header word, its longest
     name word and its widest figure; the room left goes to the names, up to what they need on one
-    line (first to those that need least, so that fewest wrap), then to the figures alike, so that
-    the table fills the frame."""
+    line (first to those that need least, so that fewest wrap), then to the headers, one line each
+    if there is room for all of them (a "Var. %" over one column and "Var. / %" over its twin read
+    as two kinds of column), then to the figures alike, so that the table fills the frame."""
     def width(text: str, font: str, size: float) -> float:
         return pdfmetrics.stringWidth(text, font, size)
 
@@ -239,10 +240,11 @@ def column_widths(styles: Styles, table: TableText) -> list[float]:
     head, cell = styles.head, styles.cell
     first_total = len(table.rows) - table.total_rows
     fonts = [styles.regular] * first_total + [styles.bold] * table.total_rows  # totals are bold
-    least, most = [], []
+    least, most, header_lines = [], [], []
     for i, header in enumerate(table.header):
         column = [(row[i], font) for row, font in zip(table.rows, fonts)]
         header_word = max(width(w, head.fontName, head.fontSize) for w in words(header))
+        header_lines.append(width(" ".join(words(header)), head.fontName, head.fontSize) + 2 * CELL_PADDING)
         if i in table.text_columns:
             longest_word = min(LONGEST_NAME_WORD, max((width(w, font, cell.fontSize)
                                                        for v, font in column for w in words(v)), default=0.0))
@@ -261,6 +263,9 @@ def column_widths(styles: Styles, table: TableText) -> list[float]:
     for i in sorted(range(len(widths)), key=lambda i: most[i] - least[i]):  # the fewest lines wrapped
         extra = min(most[i] - least[i], spare)
         widths[i], spare = widths[i] + extra, spare - extra
+    one_line = [max(0.0, header_lines[i] - widths[i]) for i in range(len(widths))]
+    if sum(one_line) <= spare:
+        widths, spare = [w + extra for w, extra in zip(widths, one_line)], spare - sum(one_line)
     figures = [i for i in range(len(widths)) if i not in table.text_columns and table.header[i].strip()]
     widened = figures or range(len(widths))
     left = (FRAME_WIDTH - sum(widths)) / len(widened)
