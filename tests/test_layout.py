@@ -241,6 +241,17 @@ def test_the_text_cites_tables_and_figures_first_in_the_order_of_their_numbers(l
     assert "Tavola A1" in re.findall(r"Tavola A?\d+(?! –)", flat)
 
 
+def test_the_web_page_cites_the_tables_and_figures_as_the_pdf_does(sample_pdf, layout_text):
+    """The page resolves its citations once every caption has its number (it builds its sections
+    once): the same citations, in the same order, as the PDF, the appendix's "Tavola A1" among them."""
+    def citations(text: str) -> list[str]:
+        return re.findall(r"(?:Tavola|Figura) A?\d+(?! –| \(segue\))", re.sub(r"\s+", " ", text))
+
+    page = re.sub(r"<[^>]+>", " ", (sample_pdf.parent / "index.html").read_text(encoding="utf-8"))
+    cited = citations(page)
+    assert cited == citations(layout_text) and "Tavola A1" in cited and "{table:" not in page
+
+
 def test_no_table_is_printed_twice(layout_text):
     flat = re.sub(r"\s+", " ", layout_text)
     assert flat.count("Medicinali e preparati farmaceutici 1.050,0") == 1

@@ -56,12 +56,20 @@ class WebTable:
 
 
 @dataclass(frozen=True)
+class Uncited:
+    """A paragraph of the narrative whose citations wait until every table and figure has its
+    number: a text may cite one printed after it (the appendix's "Tavola A1")."""
+
+    text: str  # markup, with the citation marks of `text.citations`
+
+
+@dataclass(frozen=True)
 class Tiles:
     kind: ClassVar[str] = "tiles"
     items: list[tuple[str, str, str]]  # value, label, note
 
 
-Part = Markup | WebChart | WebTable | Tiles
+Part = Markup | WebChart | WebTable | Tiles | Uncited
 WebSection = Callable[[SectionContext], list[Part]]
 
 
@@ -80,7 +88,6 @@ def write_web_edition(inputs: DocumentInputs, files: EditionFiles, folder: Path,
     and the edition it revises (`revises`), if any."""
     printed = typeset(inputs)
     ctx = SectionContext(printed, styles=None)
-    web_sections(ctx)  # numbers the tables and figures in print order, as the PDF does
     edition, lang = inputs.edition, inputs.edition.lang
     facts = {"number": edition.number, "date": date_label(edition.published, lang)}
     page = pages.render("edition.html", lang, {
@@ -105,13 +112,19 @@ def write_web_edition(inputs: DocumentInputs, files: EditionFiles, folder: Path,
 
 
 def web_sections(ctx: SectionContext) -> list[tuple[str, str, list[Part]]]:
-    """(key, heading, parts) of every section with something to say, in `WEB_SECTIONS` order."""
+    """(key, heading, parts) of every section with something to say, in `WEB_SECTIONS` order.
+
+    The tables and figures are numbered as their captions are made, in print order, as the PDF
+    numbers them; the paragraphs' citations are resolved last, once every number is known, so the
+    sections are built once (the PDF builds its twice)."""
     found = []
     for key, build in WEB_SECTIONS.items():
         parts = build(ctx)
         if parts:
             found.append((key, ctx.label(f"section_{key}"), parts))
-    return found
+    return [(key, heading, [Markup(f"<p>{ctx.cite(part.text)}</p>") if isinstance(part, Uncited) else part
+                            for part in parts])
+            for key, heading, parts in found]
 
 
 def _revised_folder(revises: ArchivedEdition | None, folder: Path) -> dict | None:
@@ -126,8 +139,9 @@ def _revised_folder(revises: ArchivedEdition | None, folder: Path) -> dict | Non
 # --- the parts every section uses ---------------------------------------------------------------
 
 def paragraphs(ctx: SectionContext, texts: list[str]) -> list[Part]:
-    """The narrative's paragraphs (markup: escaped text, <b>, <i>), tables and figures cited."""
-    return [Markup(f"<p>{ctx.cite(text)}</p>") for text in texts]
+    """The narrative's paragraphs (markup: escaped text, <b>, <i>), their tables and figures cited
+    when the sections are all built (`web_sections`)."""
+    return [Uncited(text) for text in texts]
 
 
 def blocks(items: list[Block]) -> list[Part]:
@@ -172,8 +186,10 @@ def table(ctx: SectionContext, name: str, caption_key: str, cells: TableText, so
     """The table `name` with its numbered caption (`caption_key`, filled with the quarter and `values`;
     in the `appendix`'s own series there)."""
     title = ctx.table_title(caption_key, **values)
+    # Names and headers typeset as the PDF sets them; figures have no quote nor break to mind.
     typeset_cells = TableText([typographic(cell) for cell in cells.header],
-                              [[typographic(cell) for cell in row] for row in cells.rows],
+                              [[typographic(cell) if i in cells.text_columns else cell for i, cell in enumerate(row)]
+                               for row in cells.rows],
                               cells.text_columns, cells.total_rows)
     return [WebTable(name, Markup(ctx.caption("table", name, title, appendix=appendix)), typeset_cells,
                      Markup(source or ctx.data_source))]
