@@ -193,6 +193,19 @@ def test_a_contribution_too_small_to_print_is_said_to_be_under_half_a_tenth(samp
     assert "0,0 punti" not in italian and "0.0 percentage" not in english
 
 @needs_sample
+def test_the_exports_section_gives_both_contributions_even_when_one_is_negligible(sample):
+    """Never the summary's sentence again, never "+0,0 punti" for a flow."""
+    ind = dataclasses.replace(sample[1], imports=dataclasses.replace(sample[1].imports, contribution_pp=0.02))
+    narrative = write_narrative(ind, "it", TEMPLATES)
+    summary, exports = " ".join(narrative.summary), " ".join(narrative.exports)
+    points = points_of(ind.exports.contribution_pp, "it")
+    assert (f"Il contributo alla variazione nazionale è di {points} punti percentuali per le esportazioni e pressoché "
+            "nullo per le importazioni") in exports
+    assert "Il contributo della Lombardia" in summary and "Il contributo della Lombardia" not in exports
+    assert "0,0 punti" not in exports
+
+
+@needs_sample
 @pytest.mark.parametrize("quarter", ["2013Q1", "2014Q2", "2015Q3", "2016Q4"])
 def test_every_quarter_and_language_renders(sample, quarter):
     dataset = sample[0]

@@ -140,12 +140,17 @@ def exports(ind: Indicators, w: Wording) -> list[str]:
 
 def _contributions(ind: Indicators, w: Wording) -> str | None:
     """Both flows' contributions to the national change, as Table 1 gives them: the summary has
-    the exports' already, and the section does not repeat its sentence word for word."""
+    the exports' already, and the section does not repeat its sentence word for word. A
+    contribution under half a tenth of a point is "pressoché nullo", never "+0,0 punti"."""
     exports_points, imports_points = ind.exports.contribution_pp, ind.imports.contribution_pp
-    if (exports_points is None or imports_points is None or is_national(ind)
-            or "flat" in (direction(exports_points), direction(imports_points))):
-        return contribution(ind, w)
-    return w.fill("contribution_flows", exports_points=w.fig(formatting.points(exports_points, w.lang)),
+    if exports_points is None or is_national(ind):
+        return None
+    if imports_points is None:
+        return w.fill("contribution_flows_exports", exports_points=w.fig(formatting.points(exports_points, w.lang)))
+    nil = ("flat" == direction(exports_points), "flat" == direction(imports_points))
+    key = {(False, False): "contribution_flows", (True, False): "contribution_flows_exports_nil",
+           (False, True): "contribution_flows_imports_nil", (True, True): "contribution_flows_nil"}[nil]
+    return w.fill(key, exports_points=w.fig(formatting.points(exports_points, w.lang)),
                   imports_points=w.fig(formatting.points(imports_points, w.lang)))
 
 
