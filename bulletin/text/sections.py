@@ -40,11 +40,15 @@ def summary(ind: Indicators, w: Wording) -> list[str]:
                                 national_exports=w.money(ind.national_exports.value_eur),
                                 national_change_note=w.change_note(ind.national_exports.yoy_pct,
                                                                    ind.national_exports.previous_eur))
+    standing = _standing(ind, w)
+    # A region's standing ends on its own name ("La Lombardia si colloca al primo posto…"), so the
+    # contribution that follows says "Il suo contributo"; a province's ends on its region's.
+    named_just_before = bool(standing) and ind.territory["level"] == "region"
     paragraphs = [
         paragraph(w.fill(f"summary_exports_{w.direction(flow.yoy_pct, flow.previous_eur)}",
                          exports_level=w.level(flow.value_eur),
                          exports_change=w.pct(flow.yoy_pct), exports_change_abs=w.abs_pct(flow.yoy_pct)),
-                  share_of_italy, *_standing(ind, w), contribution(ind, w),
+                  share_of_italy, *standing, contribution(ind, w, named_just_before),
                   w.fill("summary_provisional") if ind.provisional else None),
         w.fill("summary_trade", trade=w.money(ind.trade_eur),
                trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
@@ -105,13 +109,14 @@ def _region_rank(ind: Indicators, w: Wording) -> str | None:
                   rank_ordinal=w.rank(standing.export_rank, standing.regions), count=w.count(standing.regions))
 
 
-def contribution(ind: Indicators, w: Wording) -> str | None:
-    """What the territory's exports add to Italy's change a year on, in percentage points."""
+def contribution(ind: Indicators, w: Wording, named_just_before: bool = False) -> str | None:
+    """What the territory's exports add to Italy's change a year on, in percentage points; "Il
+    suo contributo" when the sentence before ends on the territory's name."""
     points = ind.exports.contribution_pp
     if points is None or is_national(ind):
         return None
     key = "contribution_nil" if direction(points) == "flat" else "contribution"  # not "+0,0 punti"
-    return w.fill(key, contribution=w.fig(formatting.points(points, w.lang)),
+    return w.fill(f"{key}_its" if named_just_before else key, contribution=w.fig(formatting.points(points, w.lang)),
                   national_change=w.change_note(ind.national_exports.yoy_pct, ind.national_exports.previous_eur))
 
 
