@@ -543,3 +543,14 @@ def _spread_again(item: int) -> tuple[int, list[int]]:
 
 def _own_pid(_item: int) -> int:
     return os.getpid()
+
+
+def test_chart_text_has_typographic_apostrophes_as_the_pages_do(region, brand, tmp_path):
+    """A service named "Incontri d'affari" in the data, the key's "province's" in the templates:
+    drawn with ’ in the printed chart and in the web's SVG (where the text stays text)."""
+    specs = {spec.name: spec for spec in chart_specs(region, "en", TEMPLATES)}
+    drawn = draw_charts([specs["heatmap"]], chart_style(brand), tmp_path, svg=True)["heatmap"]
+    assert "province\u2019s" in drawn.svg and "province's" not in drawn.svg
+    italian = [spec for spec in chart_specs(region, "it", TEMPLATES) if spec.name == "services"]
+    services = draw_charts(italian, chart_style(brand), tmp_path / "it", svg=True)["services"].svg
+    assert "d\u2019affari" in services and "d'affari" not in services

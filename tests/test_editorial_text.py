@@ -116,6 +116,12 @@ def test_a_province_that_leads_every_group_is_named_once(national_data):
     assert "Torino è la prima provincia in ciascuno dei tre principali gruppi di prodotto: i medicinali" in italian
     assert "davanti ad Asti con" in italian and "la prima provincia è Torino" not in italian
     assert "Turin led in each of the three main product groups: pharmaceutical preparations (" in english
+    # Puglia: Taranto first and Bari second in all three: both named once.
+    puglia = compute_indicators(dataset.trade, dataset.services, QUARTER, "ITF4")
+    italian = " ".join(write_narrative(puglia, "it", TEMPLATES).provinces)
+    assert "Taranto è la prima provincia e Bari la seconda in ciascuno dei tre principali gruppi di prodotto" in italian
+    [groups] = [sentence for sentence in italian.split(". ") if "ciascuno dei tre" in sentence]
+    assert groups.count("Bari") == 1 and groups.count("Taranto") == 1, groups  # not once a group
 
 
 # 4. English names and amounts ------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from matplotlib.transforms import Affine2D
 
 from bulletin.brand import Brand
 from bulletin.charts.textcache import text_extent, text_outline
+from bulletin.text.typography import typographic
 
 MM = 72.0 / 25.4          # points per millimetre
 WIDTH_MM = 170.0          # the text frame of an A4 page with 20 mm margins
@@ -83,6 +84,11 @@ def draw_chart(draw: Callable[[ChartCanvas, Any], None], data: Any, style: Chart
         draw(canvas, data)
         if canvas.fig is None:
             raise RuntimeError(f"drawing {path.stem!r} made no figure (call ChartCanvas.start)")
+        # Typographic apostrophes and quotes, as the pages print them ("dell’innovazione"), in
+        # every string the drawing set: names from the data, the templates' words. The typographic
+        # ones are narrower, so the layout measured on the typed ones still holds.
+        for text in canvas.fig.findobj(Text):
+            text.set_text(typographic(text.get_text(), unbreakable=False))
         canvas.fig.savefig(path, format="pdf", metadata=PDF_METADATA)
         if svg:
             buffer = io.StringIO()

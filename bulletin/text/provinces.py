@@ -166,9 +166,12 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
                     second_value=w.money(leader.second_eur))
 
     if len(leaders) > 1 and len({leader.first.code for leader in leaders}) == 1:
-        items = [w.fill("group_led_item" if leader.second else "group_led_item_alone", **words(leader))
-                 for leader in leaders]
-        return [w.fill("group_leader_all", first=w.province(leaders[0].first), count=w.count(len(leaders)),
+        seconds = {leader.second.code if leader.second else None for leader in leaders}
+        pair = len(seconds) == 1 and None not in seconds  # the same two provinces, in the same order
+        items = [w.fill("group_led_pair_item" if pair else "group_led_item" if leader.second else "group_led_item_alone",
+                        **words(leader)) for leader in leaders]
+        return [w.fill("group_leader_pair" if pair else "group_leader_all", first=w.province(leaders[0].first),
+                       second=w.province(leaders[0].second) if pair else "", count=w.count(len(leaders)),
                        items=w.join(items))]
     return [w.fill("group_leader" if leader.second else "group_leader_alone", **words(leader)) for leader in leaders]
 

@@ -13,7 +13,7 @@ from bulletin import reference
 from bulletin.indicators.compute import Indicators, RankedItem
 from bulletin.text import formatting
 from bulletin.text.formatting import quarter_label
-from bulletin.text.grammar import direction
+from bulletin.text.grammar import Figure, direction
 from bulletin.text.wording import Wording, significant
 
 TOP_PRODUCTS = 5          # product groups named in the products section
@@ -241,35 +241,41 @@ def destinations(ind: Indicators, w: Wording) -> list[str]:
     if not items:
         return [w.fill("destinations_none")]
     first = items[0]
-    named = items[:max(TOP_DESTINATIONS, MOVERS_AMONG)]  # in the list, or among the movers below
-    listed_amounts = dict(zip((d.code for d in named), w.money_apart([d.value_eur for d in named])))
 
-    def item(d: RankedItem) -> str:
-        amount = listed_amounts[d.code] if d.code in listed_amounts else w.money(d.value_eur)
-        return w.fill("destination_item", country=w.country(d), value=amount,
-                      change_note=w.change_note(d.yoy_pct, d.previous_eur))
+    def amounts(countries: list[RankedItem]) -> list[Figure]:
+        """Their amounts in the text's order, those that would print alike told apart among them
+        (only: a country the text leaves out does not add a decimal to one it names)."""
+        return w.money_apart([d.value_eur for d in countries])
 
+    def listed(countries: list[RankedItem], printed: list[Figure]) -> list[str]:
+        """"la Francia (322 milioni di euro, −12,7%)" for each."""
+        return [w.fill("destination_item", country=w.country(d), value=amount,
+                       change_note=w.change_note(d.yoy_pct, d.previous_eur)) for d, amount in zip(countries, printed)]
+
+    top = amounts(items[:TOP_DESTINATIONS])
     paragraphs = [paragraph(
-        w.fill("destinations_first", country=w.country(first), value=listed_amounts[first.code],
+        w.fill("destinations_first", country=w.country(first), value=top[0],
                change_note=w.change_note(first.yoy_pct, first.previous_eur), share=w.share(first.share_pct)),
-        w.listing("destinations_next", [item(d) for d in items[1:TOP_DESTINATIONS]]))]
+        w.listing("destinations_next", listed(items[1:TOP_DESTINATIONS], top[1:])))]
     # The first market is described above; growth and falls are looked for among the next ones.
     leading = [d for d in items[1:] if d.rank <= MOVERS_AMONG]
     compared = [d for d in leading if significant(d.previous_eur)]
     rising = sorted((d for d in compared if direction(d.yoy_pct) == "up"), key=lambda d: -d.yoy_pct)
     falling = sorted((d for d in compared if direction(d.yoy_pct) == "down"), key=lambda d: d.yoy_pct)
     if (rising or falling) and len(leading) > 1:
-        listed = {d.code for d in items[1:TOP_DESTINATIONS]}
+        named_above = {d.code for d in items[1:TOP_DESTINATIONS]}
 
-        def mover(d: RankedItem) -> str:  # one named above with its value: here its change alone
-            if d.code not in listed:
-                return item(d)
-            return w.fill("destination_mover_item", country=w.country(d), change=w.pct(d.yoy_pct))
+        def movers_listed(countries: list[RankedItem]) -> str:
+            """One named above with its value: here its change alone; the others with both."""
+            valued_countries = [d for d in countries if d.code not in named_above]
+            valued = iter(listed(valued_countries, amounts(valued_countries)))
+            return w.join([w.fill("destination_mover_item", country=w.country(d), change=w.pct(d.yoy_pct))
+                           if d.code in named_above else next(valued) for d in countries])
         paragraphs.append(w.fill(movers_key("destinations_movers_", rising, falling),
                                  from_rank=w.ordinal(leading[0].rank), to_rank=w.ordinal(leading[-1].rank),
                                  **w.mover_words(len(rising), len(falling), "market_"),
-                                 up_items=w.join([mover(d) for d in rising[:MOVERS_SHOWN]]),
-                                 down_items=w.join([mover(d) for d in falling[:MOVERS_SHOWN]])))
+                                 up_items=movers_listed(rising[:MOVERS_SHOWN]),
+                                 down_items=movers_listed(falling[:MOVERS_SHOWN])))
     areas = _areas(ind, w)
     if areas:
         paragraphs.append(areas)
