@@ -297,6 +297,12 @@ def test_headers_go_on_one_line_when_the_table_has_room_for_all_of_them(context)
     assert sum(widths) == pytest.approx(FRAME_WIDTH)
 
 
+def test_the_share_tile_never_parts_italys_amount_from_its_unit(context):
+    _, _, note = context.key_figures()[2]
+    amount = fmt.money(context.indicators.national_exports.value_eur, "it")
+    assert note == "Italia: " + amount.replace(" ", "\u00a0") and " di euro" in amount
+
+
 def test_a_paragraph_never_leaves_one_line_alone_at_the_top_of_a_page(context):
     body = context.styles.body
     paragraph = Paragraph(" ".join(["esportazioni"] * 120), body)

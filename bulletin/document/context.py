@@ -142,7 +142,8 @@ class SectionContext:
     def key_figures(self) -> list[tuple[str, str, str]]:
         """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""
         ind, lang, label = self.indicators, self.lang, self.label
-        national = fmt.money(ind.national_exports.value_eur, lang)
+        # Italy's amount is never parted from its unit ("10,2 miliardi di / euro" in a narrow tile).
+        national = fmt.money(ind.national_exports.value_eur, lang).replace(" ", NO_BREAK)
         return [
             (fmt.money(ind.exports.value_eur, lang, unit=False), label("tile_exports"), label("tile_eur")),
             (fmt.pct(ind.exports.yoy_pct, lang), label("tile_change"),
