@@ -6,8 +6,9 @@ known (`pages`). Charts are placed the same way, as empty forms of the chart's s
 fills with the chart's own PDF page: reportlab never draws the charts, and laying out needs only
 their sizes. Which sections are printed, and in what order, is `sections.SECTIONS`.
 
-The sections are built twice: the first time only numbers the tables and figures in the order
-they are printed, so that a text can cite a table that comes after it (`numbering`). The text
+The sections are built once: the tables and figures are numbered as their captions are made,
+and the paragraphs cited when all are built, so that a text can cite a table that comes after it
+(`numbering`, `SectionContext.cited`). The text
 is printed as typeset (`text.typography`): typographic apostrophes and quotes, while the
 metadata and the published data keep the characters as written.
 """
@@ -40,7 +41,6 @@ def compose_pdf(inputs: DocumentInputs, path: Path, built_at: dt.datetime) -> Do
     info = document_info(inputs)
     printed = typeset(inputs)
     ctx = SectionContext(printed, Styles(inputs.brand, register_fonts(inputs.brand)))
-    section_flowables(ctx)  # numbers the tables and figures in print order
     body = section_flowables(ctx)
     document = BulletinDocument(path, printed, ctx.styles, info)
     document.build(cover(ctx) + contents(ctx, body) + body)

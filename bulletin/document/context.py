@@ -6,6 +6,7 @@ captioned table), so that a section function reads as the list of what it prints
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
@@ -25,6 +26,16 @@ from bulletin.text.narrative import Narrative
 from bulletin.text.typography import typographic
 
 NO_BREAK = "\u00a0"
+
+
+@dataclass(frozen=True)
+class Uncited:
+    """A paragraph of the narrative whose citations wait until every table and figure has its
+    number: a text may cite one printed after it (the appendix's "Tavola A1"). The PDF and the
+    web page each build their sections once, then cite (`SectionContext.cited`)."""
+
+    text: str                           # markup, with the citation marks of `text.citations`
+    style: ParagraphStyle | None = None  # the PDF's paragraph style
 
 
 class SectionContext:
@@ -69,9 +80,22 @@ class SectionContext:
         """The edition's quarter as printed: "I trimestre 2017"."""
         return fmt.quarter_label(self.indicators.quarter, self.lang, short=short)
 
-    def paragraphs(self, texts: list[str], style: ParagraphStyle | None = None) -> list[Flowable]:
-        """Paragraphs of the narrative, which is markup already, with its tables and figures cited."""
-        return [Paragraph(self.cite(text), style or self.styles.body) for text in texts]
+    def paragraphs(self, texts: list[str], style: ParagraphStyle | None = None) -> list[Uncited]:
+        """Paragraphs of the narrative, which is markup already; their tables and figures are
+        cited when every section is built (`cited`)."""
+        return [Uncited(text, style or self.styles.body) for text in texts]
+
+    def cited(self, flowables: list) -> list[Flowable]:
+        """`flowables` with each `Uncited` paragraph made, its tables and figures cited by the
+        numbers their captions have now; also inside a group kept together."""
+        made = []
+        for flowable in flowables:
+            if isinstance(flowable, Uncited):
+                flowable = Paragraph(self.cite(flowable.text), flowable.style)
+            elif isinstance(getattr(flowable, "_content", None), list):
+                flowable._content = self.cited(flowable._content)
+            made.append(flowable)
+        return made
 
     def cite(self, text: str) -> str:
         """`text` with "{table:products}" as "(Tavola 2)", or without it if the edition has no such table."""

@@ -1,8 +1,8 @@
 """Tables and figures numbered in the order they are printed, and cited from the text by number.
 
-A number is given the first time a caption asks for one, and kept: the document builds its
-sections twice (`compose`), the first time only so that every table and figure has its number
-when a text that comes before it cites it. The appendix's tables are a series of their own
+A number is given the first time a caption asks for one, and kept; the paragraphs are cited
+only when every section is built (`SectionContext.cited`), so a text may cite a table or figure
+printed after it. The appendix's tables are a series of their own
 ("Tavola A1"), as in ISTAT's releases: the sections cite a table in the appendix before the
 tables printed after them, and one sequence would then read out of order ("Tavola 6; … Tavola 3").
 """

@@ -124,7 +124,8 @@ def section_flowables(ctx: SectionContext) -> list[Flowable]:
             heading = ctx.label(f"section_{key}")
             flowables += ([CondPageBreak(SECTION_ROOM)] if flowables else [Spacer(1, 8 * mm)])
             flowables += [SectionTitle(escape(heading), ctx.styles.h1, key, plain=heading)] + content
-    return flowables + colophon(ctx) if flowables else flowables
+    # Cited last: every table and figure has its number once every section is built.
+    return ctx.cited(flowables + colophon(ctx) if flowables else flowables)
 
 
 def together(chart: list[Flowable], table: list[Flowable]) -> list[Flowable]:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from bulletin.archive.store import WEB_PAGE, ArchivedEdition
 from bulletin.document import printed_tables
 from bulletin.document.compose import document_info, typeset
-from bulletin.document.context import SectionContext
+from bulletin.document.context import SectionContext, Uncited
 from bulletin.document.cover import colophon_lines, date_label
 from bulletin.document.flowables import TableText
 from bulletin.document.model import DocumentInputs
@@ -53,14 +53,6 @@ class WebTable:
     def row_header(self) -> int:
         """The column that names each row: the name after a rank (or a provider), else the first."""
         return 1 if self.table.text_columns[:2] == (0, 1) else 0
-
-
-@dataclass(frozen=True)
-class Uncited:
-    """A paragraph of the narrative whose citations wait until every table and figure has its
-    number: a text may cite one printed after it (the appendix's "Tavola A1")."""
-
-    text: str  # markup, with the citation marks of `text.citations`
 
 
 @dataclass(frozen=True)
@@ -116,7 +108,7 @@ def web_sections(ctx: SectionContext) -> list[tuple[str, str, list[Part]]]:
 
     The tables and figures are numbered as their captions are made, in print order, as the PDF
     numbers them; the paragraphs' citations are resolved last, once every number is known, so the
-    sections are built once (the PDF builds its twice)."""
+    sections are built once."""
     found = []
     for key, build in WEB_SECTIONS.items():
         parts = build(ctx)
