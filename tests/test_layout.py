@@ -17,16 +17,18 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, SimpleDocTemplate
+from reportlab.platypus import BaseDocTemplate, PageTemplate, Paragraph, SimpleDocTemplate, Spacer
 
 from bulletin.brand import load_brand
 from bulletin.cli import main
 from bulletin.document import SectionContext, printed_tables
 from bulletin.document.compose import typeset
 from bulletin.document.cover import TITLE_SIZE, _title_size
-from bulletin.document.flowables import CELL_PADDING, HouseTable, TableText, column_widths
+from bulletin.document.flowables import CELL_PADDING, WHOLE_ROWS, HouseTable, TableText, column_widths
+from bulletin.document.pages import HouseFrame
 from bulletin.document.sections import section_flowables
 from bulletin.document.styles import FRAME_WIDTH, Styles, register_fonts
+from bulletin.document.tagging import Tagger
 from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.text import formatting as fmt
 from bulletin.text.typography import typographic
@@ -162,6 +164,46 @@ def test_a_page_never_carries_over_fewer_than_three_rows_besides_the_total(conte
         # the rows held back start the next page, not the room they leave on this one
         assert [type(part).__name__ for part in parts[1:-1]] == (["_FrameBreak"] if carried - 1 < 3 else [])
         assert len(first._cellvalues) + len(rest._cellvalues) - 4 == len(rows)
+
+
+def build_in_house_frame(path, flowables) -> list[str]:
+    """`flowables` laid out in the bulletin's own frame, on A4 pages; the text of each page."""
+    document = BaseDocTemplate(str(path), pagesize=A4)
+    frame = HouseFrame(document.leftMargin, document.bottomMargin, document.width, document.height,
+                       tagger=Tagger({}, "logo"))
+    document.addPageTemplates([PageTemplate("page", [frame])])
+    document.build(flowables)
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def filler_and_table(context, rows: int, room_left: float) -> list:
+    """A table of `rows` rows and a total, after a filler that leaves `room_left` points for it."""
+    body = [[f"Paese {i}", fmt.number(i * 10, "it")] for i in range(rows)] + [["Totale", fmt.number(1, "it")]]
+    table = context.table("short", "table_areas", TableText(["Paese", "Valore"], body, total_rows=1),
+                          unit="migliaia di euro")[1:]  # without the CondPageBreak before it
+    frame_height = A4[1] - 2 * 72  # BaseDocTemplate's default margins are an inch
+    return [Spacer(1, frame_height - room_left - 12)] + table  # a frame pads 6 points above and below
+
+
+def test_a_table_never_leaves_its_source_alone_at_the_top_of_a_page(context, tmp_path):
+    """Whatever room the page leaves, the source line is on the page of the table's last rows."""
+    [table] = house_tables(filler_and_table(context, 14, 1000))
+    height = table.wrap(FRAME_WIDTH, 10_000)[1]
+    for room in range(int(height) - 30, int(height) + 30, 3):  # around the table's own height
+        pages = build_in_house_frame(tmp_path / "sourced.pdf", filler_and_table(context, 14, room))
+        [source_page] = [n for n, page in enumerate(pages) if "Fonte" in page]
+        assert "Totale" in pages[source_page], room
+        assert re.search(r"Paese 13\s", pages[source_page]), room
+
+
+def test_a_short_table_goes_whole_to_the_next_page_rather_than_split(context, tmp_path):
+    [table] = house_tables(filler_and_table(context, WHOLE_ROWS - 1, 1000))
+    half = table.wrap(FRAME_WIDTH, 10_000)[1] / 2
+    pages = build_in_house_frame(tmp_path / "short.pdf", filler_and_table(context, WHOLE_ROWS - 1, half))
+    assert "Paese" not in pages[0] and "(segue)" not in "".join(pages)
+    assert all(f"Paese {i}" in pages[1] for i in range(WHOLE_ROWS - 1)) and "Fonte" in pages[1]
+    pages = build_in_house_frame(tmp_path / "long.pdf", filler_and_table(context, WHOLE_ROWS + 5, half * 1.5))
+    assert "Paese 0" in pages[0] and "(segue)" in pages[1]  # a longer one fills the page and runs on
 
 
 def total_and_rows(table: TableText) -> tuple[float, float]:

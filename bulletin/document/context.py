@@ -152,8 +152,8 @@ class SectionContext:
         title = self.table_title(caption_key, **values)
         flowable = data_table(self.styles, self.caption("table", name, title, appendix=appendix),
                               self.caption("table", name, title, continued=True, appendix=appendix), table)
-        return [CondPageBreak(40 * mm), flowable, Spacer(1, 2 * mm),
-                SourceLine(source or self.data_source, self.styles.small), Gap(4 * mm)]
+        flowable.kept_with = (Spacer(1, 2 * mm), SourceLine(source or self.data_source, self.styles.small))
+        return [CondPageBreak(40 * mm), flowable, *flowable.kept_with, Gap(4 * mm)]
 
     def table_title(self, caption_key: str, **values) -> str:
         """A table's title (markup): the label `caption_key` with the quarter, the territory and `values`;

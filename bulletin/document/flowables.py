@@ -144,19 +144,27 @@ class TableText:
 
 
 FEWEST_ROWS = 3  # rows of a table left at the foot of a page, and carried over to the next (totals not counted)
+WHOLE_ROWS = 10   # a table of at most this many rows, totals included, is never split
 
 
 class HouseTable(Table):
     """A table whose first row is its caption: repeated with the header on every page it runs
     over, there with `continued`, the caption saying "(segue)". A page never ends it with fewer
     than `FEWEST_ROWS` rows carried over, totals not counted (two rows and the total alone under
-    "(segue)"): more go with them."""
+    "(segue)"): more go with them. A short table (`WHOLE_ROWS`) is not split at all: it goes
+    whole to the next page, as an editor asks of a table a reader takes in at a glance.
+
+    `kept_with` are the flowables that follow it on the same page, its source line: the frame
+    (`pages.HouseFrame`) takes the table only with room for them, so a source never opens a page
+    alone; split, only the last part keeps them."""
 
     continued: Flowable | None = None
     total_rows = 0  # the last rows, totals
-
+    kept_with: tuple[Flowable, ...] = ()
 
     def split(self, available_width, available_height):
+        if _body_rows(self) <= WHOLE_ROWS:
+            return []
         parts = super().split(available_width, available_height)
         shortened = False
         while (len(parts) == 2 and _body_rows(parts[1]) - self.total_rows < FEWEST_ROWS
@@ -164,9 +172,10 @@ class HouseTable(Table):
             available_height -= self._rowHeights[len(parts[0]._cellvalues) - 1]  # one row less here
             parts = super().split(available_width, available_height)
             shortened = True
-        for part in parts[1:]:  # reportlab builds the parts as this class, with the caption row first
+        for index, part in enumerate(parts):  # reportlab builds the parts as this class, caption row first
             part.continued, part.total_rows = self.continued, self.total_rows
-            if self.continued is not None:
+            part.kept_with = self.kept_with if index == len(parts) - 1 else ()
+            if index and self.continued is not None:
                 part._cellvalues[0] = [self.continued] + list(part._cellvalues[0][1:])
         if shortened:  # the rows held back go to the next page, not into the room they leave here
             parts.insert(1, FrameBreak)

@@ -13,6 +13,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import BaseDocTemplate, PageTemplate
+from reportlab.platypus.flowables import _listWrapOn  # how KeepTogether measures its content
+from reportlab.platypus.frames import _FUZZ
 
 from bulletin.document.flowables import PAGE_TOTAL_FORM, SectionTitle, chart_form, contents_form
 from bulletin.document.model import DocumentInfo, DocumentInputs
@@ -21,6 +23,33 @@ from bulletin.document.tagging import TaggedFrame, Tagger
 from bulletin.text import formatting as fmt
 
 _TOTAL_MARK = "\x00"  # where the page total goes in `page_of`; never in a template
+
+
+class HouseFrame(TaggedFrame):
+    """A tagging frame that keeps a flowable with what it must not be parted from on its page
+    (`kept_with`: a table's source line). It takes the flowable only if they fit together;
+    otherwise the flowable splits leaving room for them, or goes to the next page whole."""
+
+    def _add(self, flowable, canv, trySplit=0):
+        kept = getattr(flowable, "kept_with", ())
+        if kept and trySplit:  # reportlab adds the first part of a split without trying to split it
+            room = self._y - self._y1p - (0 if self._atTop else flowable.getSpaceBefore())
+            height = flowable.wrapOn(canv, self._getAvailableWidth(), room)[1]
+            if height + _listWrapOn(list(kept), self._getAvailableWidth(), canv)[1] > room + _FUZZ:
+                return 0
+        return super()._add(flowable, canv, trySplit)
+
+    add = _add  # reportlab's documents call `add`
+
+    def split(self, flowable, canv):
+        """Split `flowable` in the room left after what it keeps with it."""
+        kept = getattr(flowable, "kept_with", ())
+        tail = _listWrapOn(list(kept), self._getAvailableWidth(), canv)[1] if kept else 0.0
+        self._y -= tail
+        try:
+            return super().split(flowable, canv)
+        finally:
+            self._y += tail
 
 
 class BulletinDocument(BaseDocTemplate):
@@ -36,9 +65,9 @@ class BulletinDocument(BaseDocTemplate):
                          displayDocTitle=1, **kwargs)
         self.tagger = Tagger(figure_alt={name: chart.alt for name, chart in inputs.charts.items()},
                              logo_alt=inputs.brand.organisation)
-        content = TaggedFrame(MARGIN, MARGIN + 6 * mm, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN - HEADER_GAP - 6 * mm,
+        content = HouseFrame(MARGIN, MARGIN + 6 * mm, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN - HEADER_GAP - 6 * mm,
                         id="content", tagger=self.tagger, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        cover = TaggedFrame(MARGIN, MARGIN, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="cover", tagger=self.tagger,
+        cover = HouseFrame(MARGIN, MARGIN, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="cover", tagger=self.tagger,
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate("cover", [cover], onPage=self._as_artifact(self._decorate_cover)),
                                PageTemplate("content", [content], onPage=self._as_artifact(self._decorate_page))])
