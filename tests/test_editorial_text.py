@@ -113,8 +113,12 @@ def test_a_province_that_leads_every_group_is_named_once(national_data):
     piemonte = compute_indicators(dataset.trade, dataset.services, QUARTER, "ITC1")
     italian = " ".join(write_narrative(piemonte, "it", TEMPLATES).provinces)
     english = " ".join(write_narrative(piemonte, "en", TEMPLATES).provinces)
-    assert "Torino è la prima provincia in ciascuno dei tre principali gruppi di prodotto: i medicinali" in italian
+    assert "Torino è la prima provincia in ciascuno dei tre principali gruppi di prodotto: i medicinali (" in italian
     assert "davanti ad Asti con" in italian and "la prima provincia è Torino" not in italian
+    # the groups by their short names, the currency once a group: a sentence, not a paragraph
+    [groups] = [sentence for sentence in italian.split(". ") if "ciascuno dei tre" in sentence]
+    assert "gli aeromobili e veicoli spaziali (" in groups and "relativi dispositivi" not in groups
+    assert groups.count("di euro") == 3 and len(groups.split()) <= 60, groups
     assert "Turin led in each of the three main product groups: pharmaceutical preparations (" in english
     # Puglia: Taranto first and Bari second in all three: both named once.
     puglia = compute_indicators(dataset.trade, dataset.services, QUARTER, "ITF4")
@@ -122,6 +126,7 @@ def test_a_province_that_leads_every_group_is_named_once(national_data):
     assert "Taranto è la prima provincia e Bari la seconda in ciascuno dei tre principali gruppi di prodotto" in italian
     [groups] = [sentence for sentence in italian.split(". ") if "ciascuno dei tre" in sentence]
     assert groups.count("Bari") == 1 and groups.count("Taranto") == 1, groups  # not once a group
+    assert re.search(r"\(\d+,\d\smilioni e \d+,\d\smilioni di euro\)", groups), groups
 
 
 # 4. English names and amounts ------------------------------------------------------------------------

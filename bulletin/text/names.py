@@ -70,15 +70,21 @@ class Names:
         in_text = self.countries_in_text.get(code, name)
         return Figure(escape(in_text), _article(article, code, self.countries_file), self.prepositions)
 
-    def product(self, code: str) -> Figure:
+    def product(self, code: str, short: bool = False) -> Figure:
         """The group as the tables name it, in lower case inside a sentence, with its article:
-        "medicinali e preparati farmaceutici", article "i", so {x:di} is "dei medicinali ..."."""
+        "medicinali e preparati farmaceutici", article "i", so {x:di} is "dei medicinali ...".
+
+        `short` gives its `short` name instead, where it has one ("medicinali"; `short_article`
+        if the article changes with it): for a sentence that lists several groups after the text
+        has named each in full, as the heat map's columns do."""
         entry = self._entry(self.products, code, self.products_file, "product_in_text")
         product = reference.PRODUCTS.get(code)
         if product is None:
             raise ConfigError(f"template {self.products_file}: [product_in_text] names {code!r}, not a product group")
-        return Figure(escape(_in_sentence(product.name(self.lang))),
-                      _article(entry.get("article", NO_ARTICLE), code, self.products_file), self.prepositions)
+        name, article = _in_sentence(product.name(self.lang)), entry.get("article", NO_ARTICLE)
+        if short and isinstance(entry.get("short"), str):
+            name, article = entry["short"], entry.get("short_article", article)
+        return Figure(escape(name), _article(article, code, self.products_file), self.prepositions)
 
     @staticmethod
     def _entry(table: Mapping, code: str, file: str, key: str) -> Mapping:

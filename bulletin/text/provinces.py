@@ -160,16 +160,19 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
         leaders.append(GroupLeader(product, first, values[first.code], second,
                                    values[second.code] if second else 0.0))
 
-    def words(leader: GroupLeader) -> dict:
-        return dict(product=w.product(leader.product), first=w.province(leader.first),
-                    first_value=w.money(leader.first_eur), second=w.province(leader.second) if leader.second else "",
-                    second_value=w.money(leader.second_eur))
+    def words(leader: GroupLeader, short: bool = False) -> dict:
+        return dict(product=w.product(leader.product, short), first=w.province(leader.first),
+                    first_value=w.money(leader.first_eur), first_amount=w.amount(leader.first_eur),
+                    second=w.province(leader.second) if leader.second else "",
+                    second_value=w.money(leader.second_eur), second_amount=w.amount(leader.second_eur))
 
     if len(leaders) > 1 and len({leader.first.code for leader in leaders}) == 1:
         seconds = {leader.second.code if leader.second else None for leader in leaders}
         pair = len(seconds) == 1 and None not in seconds  # the same two provinces, in the same order
+        # The groups by their short names: named in full a few lines above, in full they made
+        # a sentence of seventy words.
         items = [w.fill("group_led_pair_item" if pair else "group_led_item" if leader.second else "group_led_item_alone",
-                        **words(leader)) for leader in leaders]
+                        **words(leader, short=True)) for leader in leaders]
         return [w.fill("group_leader_pair" if pair else "group_leader_all", first=w.province(leaders[0].first),
                        second=w.province(leaders[0].second) if pair else "", count=w.count(len(leaders)),
                        items=w.join(items))]

@@ -54,6 +54,10 @@ class Wording:
     def money(self, value: float) -> Figure:
         return self.fig(formatting.money(value, self.lang))
 
+    def amount(self, value: float) -> Figure:
+        """An amount without its currency ("32,0 milioni"), where the sentence has just given it."""
+        return self.fig(formatting.money(value, self.lang, unit=False))
+
     def pct(self, value: float | None) -> Figure:
         return self.fig(formatting.pct(value, self.lang))
 
@@ -106,8 +110,8 @@ class Wording:
         """A name from the data that no table inflects (a service, an agency), escaped."""
         return Figure(escape(text), NO_ARTICLE, self.prepositions)
 
-    def product(self, item: RankedItem) -> Figure:
-        return self.names.product(item.code)
+    def product(self, item: RankedItem, short: bool = False) -> Figure:
+        return self.names.product(item.code, short)
 
     def country(self, item: RankedItem) -> Figure:
         return self.names.country(item.code, item.name[self.lang])
