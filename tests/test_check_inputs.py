@@ -9,6 +9,7 @@ located line (file, row, column or option) and exit 2; nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import gzip
 import json
 import os
@@ -19,6 +20,10 @@ import tracemalloc
 
 import pandas as pd
 import pytest
+from babel import Locale
+from babel.numbers import parse_pattern
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulletin.cli import main
 from bulletin.config import load_config
@@ -89,6 +94,19 @@ def test_money_and_numbers_format_any_value_without_raising(value):
     assert formatting.money(float("nan"), "it") == formatting.number_words("it").not_available
     assert formatting.money(1e40, "it").startswith("10.000.000.000.000.00")  # every digit, grouped
     assert "000,0" in formatting.money(1e40, "it") and "miliardi" in formatting.money(1e40, "it")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(value=st.floats(allow_nan=False, allow_infinity=False), decimals=st.integers(0, 3),
+       lang=st.sampled_from(["it", "en"]))
+def test_numbers_print_as_the_locales_pattern_prints_them(value, decimals, lang):
+    """Written by hand for speed, a number reads exactly as Babel's "#,##0.0…" pattern of the
+    language's locale writes the same rounded value: separators, rounding, the largest floats."""
+    rounded = round(value, decimals) if decimals else round(value)
+    with decimal.localcontext(prec=400):
+        expected = parse_pattern("#,##0" + "." * bool(decimals) + "0" * decimals).apply(
+            rounded, Locale.parse(formatting.LOCALES[lang]))
+    assert formatting.number(value, lang, decimals) == expected.replace("-", formatting.MINUS, 1)
 
 
 @pytest.mark.parametrize("value", ["1.234", "12.345.678", "1234.567", " 1.234 "])
