@@ -185,6 +185,16 @@ def test_nothing_is_drawn_outside_the_figure(rendered):
             assert min(ys) >= -0.5 and max(ys) <= height + 0.5, (lang, chart.name, min(ys), max(ys))
 
 
+def test_a_tick_at_the_end_of_the_axis_keeps_its_label_inside_the_figure(brand, tmp_path):
+    """A largest bar with no figures after it ends the axis on a tick (1,5): half its label lies
+    beyond the axis, and must still lie inside the figure, not be cut by the page."""
+    bars = Bars(rows=(BarRow("Uno", (Bar(1.5, "primary", ()),)), BarRow("Due", (Bar(0.2, "primary", ()),))),
+                axis="milioni di euro", wrap_pt=120.0)
+    canvas = draw_chart(draw_bars, bars, chart_style(brand), "it", tmp_path / "bars.pdf")
+    assert "1,5" in canvas.labels
+    assert max(x for x, _ in _drawn_points(tmp_path / "bars.pdf")) <= canvas.width + 0.5
+
+
 def _table_amount(values_eur, lang: str):
     """How a table prints amounts: all in the unit its largest calls for (`formatting.table_unit`)."""
     unit = table_unit(list(values_eur))
@@ -546,11 +556,13 @@ def _own_pid(_item: int) -> int:
 
 
 def test_chart_text_has_typographic_apostrophes_as_the_pages_do(region, brand, tmp_path):
-    """A service named "Incontri d'affari" in the data, the key's "province's" in the templates:
-    drawn with ’ in the printed chart and in the web's SVG (where the text stays text)."""
+    """A service named "Incontri d'affari" in the data, a row named "Reggio nell'Emilia": drawn
+    with ’ in the printed chart and in the web's SVG (where the text stays text)."""
     specs = {spec.name: spec for spec in chart_specs(region, "en", TEMPLATES)}
-    drawn = draw_charts([specs["heatmap"]], chart_style(brand), tmp_path, svg=True)["heatmap"]
-    assert "province\u2019s" in drawn.svg and "province's" not in drawn.svg
+    heat = specs["heatmap"].data
+    renamed = dataclasses.replace(specs["heatmap"], data=dataclasses.replace(heat, rows=("Reggio nell'Emilia",) + heat.rows[1:]))
+    drawn = draw_charts([renamed], chart_style(brand), tmp_path, svg=True)["heatmap"]
+    assert "nell\u2019Emilia" in drawn.svg and "nell'Emilia" not in drawn.svg
     italian = [spec for spec in chart_specs(region, "it", TEMPLATES) if spec.name == "services"]
     services = draw_charts(italian, chart_style(brand), tmp_path / "it", svg=True)["services"].svg
     assert "d\u2019affari" in services and "d'affari" not in services

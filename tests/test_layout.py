@@ -24,7 +24,8 @@ from bulletin.cli import main
 from bulletin.document import SectionContext, printed_tables
 from bulletin.document.compose import typeset
 from bulletin.document.cover import TITLE_SIZE, _title_size
-from bulletin.document.flowables import CELL_PADDING, WHOLE_ROWS, HouseTable, TableText, column_widths
+from bulletin.document.flowables import (CELL_PADDING, FEWEST_ROWS, WHOLE_ROWS, HouseTable, TableText,
+                                         column_widths)
 from bulletin.document.pages import HouseFrame
 from bulletin.document.sections import section_flowables
 from bulletin.document.styles import FRAME_WIDTH, Styles, register_fonts
@@ -150,19 +151,21 @@ def test_a_table_that_runs_over_a_page_says_segue_on_the_next(context, tmp_path)
         assert f"Tavola {number} (segue) – Esportazioni" in page and re.search(r"Paese\s+Valore", page)
 
 
-def test_a_page_never_carries_over_fewer_than_three_rows_besides_the_total(context):
-    """Where a page would leave "(segue)" two rows and the total, or fewer, more go with them."""
-    rows = [[f"Paese {i}", fmt.number(i * 10, "it")] for i in range(12)] + [["Totale", fmt.number(660, "it")]]
+def test_a_page_never_carries_over_fewer_than_four_rows_besides_the_total(context):
+    """Where a page would leave "(segue)" three rows and the total, or fewer (two countries,
+    "Altri paesi" and the total), more go with them."""
+    assert FEWEST_ROWS == 4
+    rows = [[f"Paese {i}", fmt.number(i * 10, "it")] for i in range(14)] + [["Totale", fmt.number(660, "it")]]
     [table] = house_tables(context.table("short", "table_areas", TableText(["Paese", "Valore"], rows, total_rows=1),
                                          unit="migliaia di euro"))
     table.wrap(FRAME_WIDTH, 10_000)
     heights = table._rowHeights
-    for carried in range(1, 7):  # room for all but the last `carried` rows, the total among them
+    for carried in range(1, 8):  # room for all but the last `carried` rows, the total among them
         parts = table.split(FRAME_WIDTH, sum(heights[:-carried]) + 0.5)
         first, rest = parts[0], parts[-1]
-        assert len(rest._cellvalues) - 2 - 1 == max(3, carried - 1)
+        assert len(rest._cellvalues) - 2 - 1 == max(FEWEST_ROWS, carried - 1)
         # the rows held back start the next page, not the room they leave on this one
-        assert [type(part).__name__ for part in parts[1:-1]] == (["_FrameBreak"] if carried - 1 < 3 else [])
+        assert [type(part).__name__ for part in parts[1:-1]] == (["_FrameBreak"] if carried - 1 < FEWEST_ROWS else [])
         assert len(first._cellvalues) + len(rest._cellvalues) - 4 == len(rows)
 
 
@@ -330,13 +333,33 @@ def test_the_flows_table_gives_the_balance_of_both_years_and_no_change_of_it(con
 def test_headers_go_on_one_line_when_the_table_has_room_for_all_of_them(context):
     """The services table has the room: "Azienda speciale" and "Imprese, var. %" on one line each
     (they wrapped while the room went to the figures alike). Where there is not room for every
-    header, none is widened: never "Var. %" over one column and "Var. / %" over its twin."""
+    header, those that need least are widened first, twins alike (see the test below)."""
     services = printed_tables.services_table(context)
     widths = column_widths(context.styles, services)
     head = context.styles.head
     assert all(width >= pdfmetrics.stringWidth(text, head.fontName, head.fontSize) + 2 * CELL_PADDING - 0.01
                for width, text in zip(widths, services.header)), services.header
     assert sum(widths) == pytest.approx(FRAME_WIDTH)
+
+
+def test_twin_headers_go_on_one_line_before_a_longer_one_does(context):
+    """Where the names would take all the room (here the provinces table with long names, as some
+    regions have), the two "Var. %" (after exports and after imports) still go on one line, both
+    alike: they need a few points, and a "%" alone under "Var." reads as a misprint."""
+    table, _ = printed_tables.provinces_table(context)
+    long_name = "Provincia dal nome assai più lungo di ogni altro"
+    short_figures = ["1,0", "+1,0%", "1", "1,0", "+1,0%", "1"]  # narrower than their headers
+    assert len(table.header) == len(short_figures) + 2
+    table = dataclasses.replace(table, rows=[[long_name] + short_figures + [long_name]] * 8, total_rows=0)
+    widths = column_widths(context.styles, table)
+    head = context.styles.head
+
+    def on_one_line(i: int) -> bool:
+        return widths[i] >= pdfmetrics.stringWidth(table.header[i], head.fontName, head.fontSize) + 2 * CELL_PADDING - 0.01
+    cell = context.styles.cell
+    assert widths[0] < pdfmetrics.stringWidth(long_name, cell.fontName, cell.fontSize)  # the names wrap
+    changes = [i for i, header in enumerate(table.header) if header == context.label("col_change")]
+    assert len(changes) == 2 and all(on_one_line(i) for i in changes), table.header
 
 
 def test_the_share_tile_never_parts_italys_amount_from_its_unit(context):

@@ -98,10 +98,10 @@ def test_services_only_where_configured_and_provinces_only_for_three_or_more(edi
             brief = narrative.exports[-1]
             for province in indicators.provinces:  # each province's exports and share, in the text
                 assert fmt.share(province.share_of_region_pct, "it") in brief, (code, brief)
-            assert ("Alla provincia " in brief) == (len(indicators.provinces) == 1), brief
-            # An autonomous province is no region: its one province's share is "del totale", and the rest said.
+            assert ("attribuisce alla provincia " in brief) == (len(indicators.provinces) == 1), brief
+            # An autonomous province is no region: its one province's share of "l'export", and where the rest is.
             if len(indicators.provinces) == 1:
-                assert "regional" not in brief and "il resto non è attribuito" in brief, brief
+                assert "regional" not in brief and "il resto figura tra le province diverse" in brief, brief
 
 
 def plain_region_exports(trade: pd.DataFrame, period: str) -> pd.Series:

@@ -52,7 +52,11 @@ def draw_bars(c: ChartCanvas, bars: Bars) -> None:
     wanted_pitch = max(per_row * bar_pt + 5.0, lines * SMALL * 1.2 + 4.0)
     fig = c.start(clamp_height(BOTTOM + TOP + wanted_pitch * len(rows)))
     left = max(c.width_of(name) for name in names) + NAME_GAP
-    axes_width, axes_height = c.width - left - 1.0, c.height - BOTTOM - TOP
+    # A tick at the axis's right end has half its label beyond it: room for the widest there can be.
+    largest = max(max(bar.value for row in rows for bar in row.bars), 0.0)
+    candidates = nice_ticks(0.0, largest or 1.0)
+    right = max(c.width_of(number(t, c.lang, tick_decimals(candidates))) for t in candidates) / 2 + 1.0
+    axes_width, axes_height = c.width - left - right, c.height - BOTTOM - TOP
     pitch = axes_height / len(rows)  # the wanted one, unless the height was clamped
     ax = c.axes(left, BOTTOM, axes_width, axes_height)
     placed, xmax = [], 0.0
@@ -65,9 +69,8 @@ def draw_bars(c: ChartCanvas, bars: Bars) -> None:
             room = axes_width - PAD - sum(widths) - SPACE * (len(widths) - 1) - 1.0
             xmax = max(xmax, max(bar.value, 0.0) * axes_width / max(room, 1.0))
             placed.append((r, b, bar, pieces, widths))
-    largest = max(max(bar.value for row in rows for bar in row.bars), 0.0)
     xmax = max(xmax, largest, 1e-9)
-    ticks = [t for t in nice_ticks(0.0, largest or 1.0) if t <= xmax * (1 + 1e-9)]
+    ticks = [t for t in candidates if t <= xmax * (1 + 1e-9)]
     tick_labels = [number(t, c.lang, tick_decimals(ticks)) for t in ticks]
     ax.set_xlim(0, xmax)
     ax.set_ylim(len(rows) - 0.5, -0.5)

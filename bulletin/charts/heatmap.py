@@ -35,7 +35,7 @@ def draw_heatmap(c: ChartCanvas, heat: HeatMap) -> None:
     entry_w = code_w + max((c.width_of(name) for _, name in heat.key), default=0.0) + 12.0
     key_cols = max(1, min(len(heat.key), int(c.width // entry_w)))
     key_rows = math.ceil(len(heat.key) / key_cols)
-    key_height = LINE * (key_rows + 1)
+    key_height = LINE * (key_rows + 1) if heat.key else 0.0  # headers that are names need no key
     # The grid in points, without axes: its cells, figures and names are the figure's own artists,
     # so none of them is clipped or placed through a transform of its own (a fifth of the time).
     left = max(c.width_of(name) for name in heat.rows) + 6.0
@@ -69,6 +69,8 @@ def draw_heatmap(c: ChartCanvas, heat: HeatMap) -> None:
                    rotation=90, rotation_mode="anchor")
     for i, name in enumerate(heat.rows):
         c.text(left - 5.0, top - (i + 0.5) * cell_h, name, ha="right", va="center_baseline")
+    if not heat.key:  # its title would only say again what the subtitle says
+        return
     x0 = left if left + key_cols * entry_w <= c.width else 0.0
     y = key_height - LINE + 2.0
     c.text(x0, y, heat.key_title, colour="muted", va="baseline", style="italic")

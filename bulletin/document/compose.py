@@ -49,13 +49,14 @@ def compose_pdf(inputs: DocumentInputs, path: Path, built_at: dt.datetime) -> Do
 
 def document_info(inputs: DocumentInputs) -> DocumentInfo:
     """Title, subject, author, keywords and language of the PDF, from the labels (page count 0)."""
-    lang, ind, labels = inputs.edition.lang, inputs.indicators, inputs.labels
-    place = ind.territory["name"][lang]
+    lang, labels = inputs.edition.lang, inputs.labels
+    place = typographic(inputs.narrative.territory, unbreakable=False)  # as the text names it, not bilingual
     title = labels.fill("title", territory_of=inputs.narrative.territory_of)
     # Typographic apostrophes, as the pages print it: a viewer shows this title in its window.
     return DocumentInfo(title=typographic(f"{title} – {fmt.quarter_label(inputs.edition.quarter, lang)}",
                                           unbreakable=False),
-                        subject=labels.fill("subject", territory=place), author=inputs.brand.organisation,
+                        subject=typographic(labels.fill("subject", territory=place), unbreakable=False),
+                        author=inputs.brand.organisation,
                         keywords=[labels.fill("keyword_hitech"), place, inputs.edition.quarter,
                                   labels.fill("keyword_source")],
                         language=PDF_LANGUAGES[lang], pages=0)

@@ -7,6 +7,8 @@ lay out, never the content.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -143,7 +145,7 @@ class TableText:
     """The last rows are totals, set in bold under a rule."""
 
 
-FEWEST_ROWS = 3  # rows of a table left at the foot of a page, and carried over to the next (totals not counted)
+FEWEST_ROWS = 4  # rows of a table left at the foot of a page, and carried over to the next (totals not counted)
 WHOLE_ROWS = 10   # a table of at most this many rows, totals included, is never split
 
 
@@ -190,6 +192,7 @@ def _body_rows(table: Table) -> int:
 CELL_PADDING = 4.0     # points left and right of a cell's text
 MIN_FIGURE_WIDTH = 9 * mm
 LONGEST_NAME_WORD = 40 * mm  # a longer word in a name (not a word: a string from the data) is broken
+SHORT_HEADER_NEED = 24.0  # points a column may widen to set its header on one line before names widen
 
 
 def data_table(styles: Styles, caption: str, continued: str, table: TableText) -> HouseTable:
@@ -237,9 +240,12 @@ def data_table(styles: Styles, caption: str, continued: str, table: TableText) -
 def column_widths(styles: Styles, table: TableText) -> list[float]:
     """Widths that break no word: each column takes at least its longest header word, its longest
     name word and its widest figure; the room left goes to the names, up to what they need on one
-    line (first to those that need least, so that fewest wrap), then to the headers, one line each
-    if there is room for all of them (a "Var. %" over one column and "Var. / %" over its twin read
-    as two kinds of column), then to the figures alike, so that the table fills the frame."""
+    line (first to those that need least, so that fewest wrap), then to the headers, one line each,
+    those that need least first, twins alike (a "Var. %" over one column and "Var. / %" over its
+    twin read as two kinds of column), then to the figures alike, so that the table fills the frame.
+    A header that needs only a little more (`SHORT_HEADER_NEED`: "Var. / %" or "I trim. / 2017")
+    is set on one line before the names are widened: a name wraps at its spaces as a name does,
+    a unit alone under its header reads as a misprint."""
     def width(text: str, font: str, size: float) -> float:
         return pdfmetrics.stringWidth(text, font, size)
 
@@ -269,12 +275,27 @@ def column_widths(styles: Styles, table: TableText) -> list[float]:
         raise ConfigError(f"template labels.toml: the table headed {' | '.join(table.header)} needs "
                           f"{sum(least) / mm:.0f} mm, the page has {FRAME_WIDTH / mm:.0f}: shorten its headers")
     widths = least[:]
+    twins: dict[str, list[int]] = {}  # columns of one header but for its figures ("Var. %" after
+    for i, header in enumerate(table.header):  # exports and after imports; "I trim. 2017", "I trim. 2016")
+        twins.setdefault(re.sub(r"\d", "0", header), []).append(i)
+
+    def need(columns: list[int]) -> float:
+        return sum(max(0.0, header_lines[i] - widths[i]) for i in columns)
+
+    def headers_on_one_line(most_a_column: float) -> None:
+        """Widen the headers that need least first, twins alike, each by at most `most_a_column`."""
+        nonlocal spare
+        for columns in sorted(twins.values(), key=need):
+            if 0.0 < need(columns) <= spare and all(header_lines[i] - widths[i] <= most_a_column for i in columns):
+                spare -= need(columns)
+                for i in columns:
+                    widths[i] = max(widths[i], header_lines[i])
+
+    headers_on_one_line(SHORT_HEADER_NEED)  # a unit or a year alone on a line ("Var. / %") first
     for i in sorted(range(len(widths)), key=lambda i: most[i] - least[i]):  # the fewest lines wrapped
-        extra = min(most[i] - least[i], spare)
-        widths[i], spare = widths[i] + extra, spare - extra
-    one_line = [max(0.0, header_lines[i] - widths[i]) for i in range(len(widths))]
-    if sum(one_line) <= spare:
-        widths, spare = [w + extra for w, extra in zip(widths, one_line)], spare - sum(one_line)
+        extra = min(most[i] - widths[i], spare)
+        widths[i], spare = widths[i] + max(extra, 0.0), spare - max(extra, 0.0)
+    headers_on_one_line(math.inf)
     figures = [i for i in range(len(widths)) if i not in table.text_columns and table.header[i].strip()]
     widened = figures or range(len(widths))
     left = (FRAME_WIDTH - sum(widths)) / len(widened)

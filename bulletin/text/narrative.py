@@ -33,6 +33,7 @@ class Narrative:
     destinations: list[str]
     provinces: list[str]         # empty without a provinces section (a province, a region of one or two)
     services: list[str]
+    territory: str               # the territory's name in running text, plain: "Valle d'Aosta", not the bilingual one
     territory_of: str            # the territory as the title qualifies it, plain text: "della Lombardia", "Lombardy's"
     territory_and_national_of: str  # the same beside Italy, for a title over both: "della Lombardia e dell'Italia"
 
@@ -50,6 +51,7 @@ def write_narrative(indicators: Indicators, lang: str, templates: Templates,
                      exports=exports(indicators, w) + provinces_in_brief(indicators, w),
                      products=products(indicators, w), destinations=destinations(indicators, w),
                      provinces=provinces(indicators, w), services=services(indicators, w),
+                     territory=unescape(str(w.territory(indicators.territory["code"]))),
                      territory_of=unescape(w.fill("title_territory")),
                      territory_and_national_of=unescape(w.fill("title_territory_national",
                                                                national=w.names.territory(reference.NATIONAL))))

@@ -76,11 +76,13 @@ def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> 
         return None
     values = dict(province=w.province(first), value=w.money(first.imports_eur),
                   change_note=w.change_note(first.imports_yoy_pct, first.imports_previous_eur))
+    following = _items(by_imports[1:TOP_PROVINCES], "imports", w)
     if first.code == first_exporter.code:
         leader = w.fill("provinces_imports_same", trade_level=w.level(first.exports_eur + first.imports_eur), **values)
-    else:
-        leader = w.fill("provinces_imports_first", **values)
-    return paragraph(leader, w.listing("provinces_imports_next", _items(by_imports[1:TOP_PROVINCES], "imports", w)))
+        return paragraph(leader, w.listing("provinces_imports_next", following))
+    # the leader and the provinces that follow it in one sentence, which names imports once
+    return paragraph(w.listing("provinces_imports_first_next", following, **values)
+                     or w.fill("provinces_imports_first", **values))
 
 
 def _movers(ind: Indicators, w: Wording) -> str | None:
@@ -160,8 +162,10 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
         leaders.append(GroupLeader(product, first, values[first.code], second,
                                    values[second.code] if second else 0.0))
 
-    def words(leader: GroupLeader, short: bool = False) -> dict:
-        return dict(product=w.product(leader.product, short), first=w.province(leader.first),
+    def words(leader: GroupLeader) -> dict:
+        # The groups by their short names: named in full in the products section, in full
+        # they made three long sentences of one pattern, or one of seventy words.
+        return dict(product=w.product(leader.product, short=True), first=w.province(leader.first),
                     first_value=w.money(leader.first_eur), first_amount=w.amount(leader.first_eur),
                     second=w.province(leader.second) if leader.second else "",
                     second_value=w.money(leader.second_eur), second_amount=w.amount(leader.second_eur))
@@ -169,10 +173,8 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
     if len(leaders) > 1 and len({leader.first.code for leader in leaders}) == 1:
         seconds = {leader.second.code if leader.second else None for leader in leaders}
         pair = len(seconds) == 1 and None not in seconds  # the same two provinces, in the same order
-        # The groups by their short names: named in full a few lines above, in full they made
-        # a sentence of seventy words.
         items = [w.fill("group_led_pair_item" if pair else "group_led_item" if leader.second else "group_led_item_alone",
-                        **words(leader, short=True)) for leader in leaders]
+                        **words(leader)) for leader in leaders]
         return [w.fill("group_leader_pair" if pair else "group_leader_all", first=w.province(leaders[0].first),
                        second=w.province(leaders[0].second) if pair else "", count=w.count(len(leaders)),
                        items=w.join(items))]

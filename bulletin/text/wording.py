@@ -151,10 +151,13 @@ class Wording:
     # Phrases ----------------------------------------------------------------------------------------
 
     def level(self, value: float) -> str:
-        """"oltre 3 miliardi (3,1 miliardi di euro)", or just the exact figure when no round one is near."""
+        """"oltre 3 miliardi (3,1 miliardi di euro)", or just the exact figure when no round one is
+        near, or when the round one is under half a billion: it helps a reader take in billions,
+        and beside the millions of a province only says the figure twice ("oltre 8 milioni (8,2
+        milioni di euro)")."""
         exact = self.money(value)
         approx = approximation(value)
-        if approx is None or formatting.money(approx[1], self.lang) == exact:
+        if approx is None or approx[1] < HALF_BILLION or formatting.money(approx[1], self.lang) == exact:
             return self.fill("level_exact", exact=exact)
         qualifier, target = approx
         words = self.texts.table("approx")
