@@ -328,7 +328,7 @@ def _run_publish(args: argparse.Namespace) -> int:
 
 def _run_schedule(args: argparse.Namespace) -> int:
     from bulletin.delivery.publish import alert_admin, publish
-    from bulletin.delivery.preflight import run_checks
+    from bulletin.delivery.preflight import placeholder_notes, run_checks
     from bulletin.delivery.scheduler import JobOutcome, configure_logging, run_scheduler
 
     config = _config(args)
@@ -337,6 +337,8 @@ def _run_schedule(args: argparse.Namespace) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 2
     configure_logging(config.paths.output / "logs", verbose=True)
+    for note in placeholder_notes(config):
+        log.warning(note)
 
     def job() -> JobOutcome:
         outcomes = publish(config)
@@ -351,12 +353,14 @@ def _run_schedule(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from bulletin.delivery.preflight import run_checks
+    from bulletin.delivery.preflight import placeholder_notes, run_checks
 
     config = _config(args)
     problems = run_checks(config)
     for problem in problems:
         print(problem, file=sys.stderr)
+    for note in placeholder_notes(config):
+        print(f"note: {note}", file=sys.stderr)
     print(f"{len(problems)} problems" if problems else "ready: fonts, templates, data, archive and mail settings OK",
           file=sys.stderr if problems else sys.stdout)
     return 2 if problems else 0

@@ -63,10 +63,11 @@ def test_the_heat_map_prints_shares_with_one_decimal_as_the_tables_do(region):
         assert label == ("–" if value == 0 else pct(value / total * 100, "it", signed=False).removesuffix("%"))
 
 
-def test_the_heat_map_title_names_the_first_province_unless_every_province_shares_its_product(region):
+def test_the_heat_map_title_gives_the_product_first_in_most_provinces_else_the_first_provinces(region):
     ranked = sorted(region.provinces, key=lambda p: (-p.exports_eur, p.code))
-    assert len({p.top_export_product.code for p in ranked}) > 1  # the sample: Milan's, not everyone's
-    assert _specs(region, "it")["heatmap"].title == "Primo prodotto esportato da Milano: medicinali"  # its column's name
+    assert len({p.top_export_product.code for p in ranked}) > 1  # the sample: not everyone's
+    assert _specs(region, "it")["heatmap"].title == \
+        "Primo prodotto esportato nel maggior numero di province (5 su 12): medicinali"  # its column's name
     shared = [dataclasses.replace(p, top_export_product=ranked[0].top_export_product) for p in region.provinces]
     titles = {lang: _specs(dataclasses.replace(region, provinces=shared), lang)["heatmap"].title for lang in ("it", "en")}
     assert titles == {"it": "Primo prodotto esportato in tutte le province: medicinali",
@@ -78,6 +79,23 @@ def test_the_heat_map_title_names_the_first_province_unless_every_province_share
               for i, p in enumerate(ranked)]
     assert _specs(dataclasses.replace(region, provinces=mostly), "it")["heatmap"].title == \
         f"Primo prodotto esportato in {most} province su {len(ranked)}: medicinali"
+    # No majority: two first in as many provinces, more than any other; or one ahead of the rest.
+    medicines = ranked[0].top_export_product
+    assert medicines.code == "21.2" and len(ranked) == 12
+
+    def title(codes: list[str]) -> str:
+        provinces = [dataclasses.replace(p, top_export_product=dataclasses.replace(medicines, code=code))
+                     for p, code in zip(ranked, codes)]
+        return _specs(dataclasses.replace(region, provinces=provinces), "it")["heatmap"].title
+
+    rest = ["26.2", "26.3", "26.4", "26.5", "26.6", "26.7"]  # one province each
+    assert title(["21.2"] * 3 + ["26.1"] * 3 + rest) == "Medicinali e componenti elettronici primi in 3 province su 12 ciascuno"
+    assert title(["21.2"] * 3 + ["26.1"] * 2 + ["30.3"] + rest) == \
+        "Primo prodotto esportato nel maggior numero di province (3 su 12): medicinali"
+    assert title(["26.1", "21.2", "30.3", "21.1", "26.8"] + rest + ["26.1"]) == \
+        "Primo prodotto esportato nel maggior numero di province (2 su 12): componenti elettronici"
+    # Each province its own product (here five provinces): the first province's.
+    assert title(["21.2", "26.1", "30.3", "21.1", "26.8"]) == "Primo prodotto esportato da Milano: medicinali"
 
 
 def test_a_bar_with_nothing_in_either_year_has_no_change_to_print(region):

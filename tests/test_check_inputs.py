@@ -13,6 +13,7 @@ import decimal
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -303,6 +304,18 @@ def brand_folder(root, logo: tuple[str, bytes] | None = None, font: bytes | None
         (folder / "fonts" / "OpenSans-Regular.ttf").write_bytes(font)
     (root / "bulletin.toml").write_text('[paths]\nbrand = "brand"\n', encoding="utf-8")
     return folder
+
+
+def test_check_notes_the_shipped_example_contact_until_a_brand_gives_its_own(site, capsys):
+    """The sample runs on studi@example.org; `check` says so, without failing, until the brand
+    gives a contact of its own."""
+    assert main(["check"]) == 0
+    assert "note: brand " in capsys.readouterr().err
+    toml = brand_folder(site) / "brand.toml"
+    toml.write_text(re.sub(r'(?m)^contact = .*$', 'contact = "studi@camera.example.it · +39 02 1234 5678"',
+                           toml.read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(["check"]) == 0
+    assert "note:" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name, content", [("logo.svg", b"not an image at all\n"),

@@ -147,16 +147,24 @@ def heatmap(ind: Indicators, words: ChartWords) -> Titled | None:
 
 def _heatmap_title(ranked: list[ProvinceFigures], words: ChartWords) -> str:
     """The finding of the heat map: the first product of every province, when they share it; of
-    most provinces, when one leads in more than half; else the first province's. The product by
-    the short name its column has ("strumenti di misura e orologi"): the full CPA name made a
-    title of two lines."""
+    most provinces, when one leads in more than half; the two that lead in as many provinces,
+    more than any other; the one that leads in more provinces than any other; else the first
+    province's. The product by the short name its column has ("strumenti di misura e orologi"):
+    the full CPA name made a title of two lines."""
     tops = [p.top_export_product.code for p in ranked if p.exports_eur > 0 and p.top_export_product is not None]
-    common, count = Counter(tops).most_common(1)[0]
+    counts = Counter(tops).most_common()  # equal counts in the order the ranked provinces give them
+    common, count = counts[0]
+    tied = [code for code, n in counts if n == count]
+    numbers = dict(count=number(count, words.lang), total=number(len(tops), words.lang))
     if count == len(tops):
         return words.fill("title_shared", product=_short_product(common, words))
     if count * 2 > len(tops):
-        return words.fill("title_most", product=_short_product(common, words), count=number(count, words.lang),
-                          total=number(len(tops), words.lang))
+        return words.fill("title_most", product=_short_product(common, words), **numbers)
+    if count > 1 and len(tied) == 2:
+        return words.fill("title_tied", first=_capital(_short_product(tied[0], words)),
+                          second=_short_product(tied[1], words), **numbers)
+    if count > 1 and len(tied) == 1:
+        return words.fill("title_plurality", product=_short_product(common, words), **numbers)
     first = ranked[0]
     return words.fill("title", province=words.names.territory(first.code),
                       product=_short_product(first.top_export_product.code, words))
@@ -238,3 +246,8 @@ def _change(value: float | None, now: float, before: float | None, lang: str,
     text = pct(value, lang) if counts else change(value, before, lang)
     significant = text == pct(value, lang)  # not "n.s."
     return text, {"up": "positive", "down": "negative"}.get(direction(value), "muted") if significant else "muted"
+
+
+def _capital(text: str) -> str:
+    """`text` as it starts a title: its first letter a capital, the rest as it is."""
+    return text[:1].upper() + text[1:]

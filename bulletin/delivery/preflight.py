@@ -54,6 +54,23 @@ def run_checks(config: Config) -> list[str]:
     return problems
 
 
+PLACEHOLDER_DOMAIN = "example.org"  # the shipped brand's and settings' contact: an example, to be replaced
+
+
+def placeholder_notes(config: Config) -> list[str]:
+    """What may run but is most likely not meant: the shipped example contact printed on the
+    cover and in the colophon, or the example sender of the mail. A line each, not a problem:
+    the sample edition runs on them."""
+    notes = []
+    brand = _collect([], lambda: configured_brand(config))
+    if brand is not None and PLACEHOLDER_DOMAIN in brand.contact:
+        notes.append(f"brand {brand.folder}: contact {brand.contact!r} is the shipped example: "
+                     f"set contact and contact_name in your brand.toml")
+    if PLACEHOLDER_DOMAIN in config.mail.sender and config.mail.smtp_host:
+        notes.append(f"mail.sender {config.mail.sender!r} is the shipped example: set [mail] sender")
+    return notes
+
+
 # The templates that become a mail's Subject: a line break there fails mid-send.
 SUBJECT_TEMPLATES = (("mail.toml", "subject"), ("mail.toml", "alert_subject"), ("labels.toml", "title"))
 

@@ -131,9 +131,13 @@ def exports(ind: Indicators, w: Wording) -> list[str]:
             w.fill(f"{flow_key}_{w.direction(flow.yoy_pct, flow.previous_eur)}", value=value, previous=previous,
                    change=w.pct(flow.yoy_pct), change_abs=w.abs_pct(flow.yoy_pct)),
             _trend_sentence(ind, w, flow_key)))
-    paragraphs.append(w.fill("exports_trade", trade=w.money(ind.trade_eur),
+    # The balance beside the one a year before: the summary gave this quarter's alone.
+    before = ind.balance_previous_eur
+    paragraphs.append(w.fill("exports_trade" if before is not None else "exports_trade_alone",
+                             trade=w.money(ind.trade_eur),
                              trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
-                             balance_phrase=w.balance_phrase(ind.balance_eur)))
+                             balance_phrase=w.balance_phrase(ind.balance_eur),
+                             balance_before=w.balance_phrase(before, "balance_before") if before is not None else ""))
     year_to_date = _year_to_date(ind, w)
     if year_to_date:
         paragraphs.append(year_to_date)
