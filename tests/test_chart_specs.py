@@ -145,8 +145,8 @@ def test_titles_state_the_finding_and_subtitles_the_detail_from_the_indicators(r
                                     "euro, II trim. 2014 – I trim. 2017")
     assert en["trend"].subtitle == ("High-tech exports and imports of Lombardy and Italy, € million, "
                                     "Q2 2014 – Q1 2017")
-    assert it["products"].title == ("Al primo posto i medicinali e preparati farmaceutici, in crescita del 49,5% "
-                                    "sul I trimestre 2016")
+    # a title states the finding in a few words: the group by its short name
+    assert it["products"].title == "Al primo posto i medicinali, in crescita del 49,5% sul I trimestre 2016"
     assert en["products"].title == "Largest group: pharmaceutical preparations, up 49.5% on Q1 2016"
     assert it["products"].subtitle.endswith("milioni di euro, I trim. 2017 e I trim. 2016")
     assert it["destinations"].title == "Al primo posto gli Stati Uniti, in crescita del 68,0% sul I trimestre 2016"

@@ -374,6 +374,15 @@ def test_row_labels_wrap_at_spaces_but_not_inside_a_provider_name(brand):
         assert all(canvas.width_of(line) <= width for line in lines if " " in line)  # one word may be wider
 
 
+def test_a_wrapped_label_leaves_no_word_alone_on_its_last_line(brand):
+    canvas = ChartCanvas(chart_style(brand), "it")
+    label = "Prodotti di elettronica di consumo audio e video"
+    greedy = canvas.width_of("Prodotti di elettronica di consumo audio e") + 1.0  # "video" alone below
+    lines = canvas.wrap(label, greedy).split("\n")
+    assert lines == ["Prodotti di elettronica di consumo audio", "e video"], lines
+    assert canvas.wrap("Supporti magnetici e ottici", 1000.0) == "Supporti magnetici e ottici"
+
+
 def test_a_spec_is_plain_data_that_a_test_can_change(region, brand, tmp_path):
     """Specs are frozen dataclasses: a changed copy draws a changed chart, without the indicators."""
     spec = next(spec for spec in chart_specs(region, "it", TEMPLATES) if spec.name == "areas")

@@ -99,7 +99,9 @@ def test_monza_reads_monza_e_brianza_in_running_text(texts):
 
 def test_group_leaders_read_as_sentences_and_a_takes_its_d_before_a(texts):
     marche = texts["ITI3", "it"]
-    assert ". Nel gruppo dei medicinali la prima provincia è Ancona" in marche
+    # the groups' leaders in one sentence, each group by its short name: not three of one pattern
+    assert ". Nei tre principali gruppi di prodotto la prima provincia è Ancona nei medicinali (" in marche
+    assert "Nel gruppo" not in marche
     assert not re.search(r"\) segue ", marche) and not re.search(r"\ba A", marche)
     names = Names(TEMPLATES, "it", TEMPLATES.texts("it/narrative.toml"))
     assert [format(names.territory(code), "a") for code in ("ITI32", "ITI34", "ITC31", "ITC4C", "ITC34")] == \
@@ -248,12 +250,13 @@ def test_approximations_are_true_of_the_number_they_stand_for(sample, texts):
             target = 5e8 if rounded in ("mezzo miliardo", "half a billion") else float(rounded) * units[unit]
             value = float(exact.replace(".", "").replace(",", ".") if "," in exact or code[1] != "en"
                           else exact.replace(",", "")) * units[exact_unit]
+            assert target >= 1e9, (code, word, rounded)  # beside millions a round figure only repeats them
             if word in ("quasi", "almost"):
                 assert 0.975 * target <= value < target, (code, word, rounded, exact)
             else:
                 assert target < value <= 1.1 * target * 1.001, (code, word, rounded, exact)
             found += 1
-    assert found >= 5
+    assert found >= 2
     assert "quasi mezzo miliardo" not in all_text["sample"]
 
 

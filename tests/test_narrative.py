@@ -513,3 +513,26 @@ def test_narrative_templates_have_the_same_keys_in_both_languages():
             def figures(text: str) -> set[str]:
                 return {re.sub(r"_amount$", "_value", name) for name in placeholders(text) - CONTEXT}
             assert figures(text) == figures(english[key]), key
+
+
+@pytest.mark.parametrize("before_exports, before_imports, italian, english", [
+    (None, None, "il saldo commerciale è passivo per 3,2\u00a0miliardi di euro (3,3\u00a0miliardi nel I trimestre 2016).",
+     "the trade balance showed a deficit of €3.2\u00a0billion (€3.3\u00a0billion in Q1 2016)."),
+    (2.0e9, 5.2e9, "è passivo per 3,2\u00a0miliardi di euro, pressoché invariato rispetto al I trimestre 2016.",
+     "showed a deficit of €3.2\u00a0billion, little changed from Q1 2016."),
+    (6.0e9, 5.0e9, "è passivo per 3,2\u00a0miliardi di euro, contro un saldo attivo di 1,0\u00a0miliardi di euro nel I trimestre 2016.",
+     "showed a deficit of €3.2\u00a0billion, against a surplus of €1.0\u00a0billion in Q1 2016."),
+])
+def test_the_exports_section_gives_the_balance_beside_the_one_a_year_before(sample, before_exports, before_imports,
+                                                                           italian, english):
+    """Its amount in brackets; "pressoché invariato" when both print alike; spelled out when it
+    was of the other sign. The summary gives this quarter's alone."""
+    ind = sample[1]
+    if before_exports is not None:
+        ind = dataclasses.replace(ind, exports=dataclasses.replace(ind.exports, previous_eur=before_exports),
+                                  imports=dataclasses.replace(ind.imports, previous_eur=before_imports))
+    for lang, expected in (("it", italian), ("en", english)):
+        narrative = write_narrative(ind, lang, Templates(None))
+        trade = next(paragraph for paragraph in narrative.exports if "saldo" in paragraph or "balance" in paragraph)
+        assert trade.endswith(expected), trade
+        assert "2016" not in next(p for p in narrative.summary if "saldo" in p or "balance" in p)

@@ -101,7 +101,7 @@ def test_services_only_where_configured_and_provinces_only_for_three_or_more(edi
             assert ("attribuisce alla provincia " in brief) == (len(indicators.provinces) == 1), brief
             # An autonomous province is no region: its one province's share of "l'export", and where the rest is.
             if len(indicators.provinces) == 1:
-                assert "regional" not in brief and "il resto figura tra le province diverse" in brief, brief
+                assert "regional" not in brief and "il resto è classificato come “province diverse e non specificate”" in brief, brief
 
 
 def plain_region_exports(trade: pd.DataFrame, period: str) -> pd.Series:

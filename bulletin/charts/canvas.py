@@ -131,7 +131,9 @@ class ChartCanvas:
 
     def wrap(self, text: str, max_pt: float) -> str:
         """Greedy word wrap on measured widths, at spaces only (not at no-break spaces); a single
-        word longer than a line stays whole."""
+        word longer than a line stays whole. A last line of one word takes the word before it
+        along where that fits ("… di consumo audio / e video", not "… audio e / video"): no word
+        is left alone under a label."""
         words = [word for word in text.split(" ") if word]
         if self.width_of(" ".join(words)) <= max_pt:  # most names fit: one measure, not one a word
             return " ".join(words)
@@ -141,6 +143,10 @@ class ChartCanvas:
                 lines[-1] = f"{lines[-1]} {word}"
             else:
                 lines.append(word)
+        if len(lines) > 1 and " " not in lines[-1] and lines[-2].count(" ") >= 1:
+            head, moved = lines[-2].rsplit(" ", 1)
+            if self.width_of(f"{moved} {lines[-1]}") <= max_pt:
+                lines[-2:] = [head, f"{moved} {lines[-1]}"]
         return "\n".join(lines)
 
     def axes(self, left: float, bottom: float, width: float, height: float) -> Axes:

@@ -70,7 +70,7 @@ def products(ind: Indicators, words: ChartWords) -> Titled | None:
     )) for item in items]
     bars = Bars(rows=tuple(rows), axis=unit_name(unit, lang), wrap_pt=165.0, tags=_quarters(ind, lang))
     first = items[0]
-    title = words.fill("title", product=words.names.product(first.code), change=words.change(first.yoy_pct))
+    title = words.fill("title", product=words.names.product(first.code, short=True), change=words.change(first.yoy_pct))
     return Titled(title, words.fill("subtitle", unit=unit_name(unit, lang)), bars)
 
 

@@ -192,7 +192,7 @@ def _body_rows(table: Table) -> int:
 CELL_PADDING = 4.0     # points left and right of a cell's text
 MIN_FIGURE_WIDTH = 9 * mm
 LONGEST_NAME_WORD = 40 * mm  # a longer word in a name (not a word: a string from the data) is broken
-SHORT_HEADER_NEED = 24.0  # points a column may widen to set its header on one line before names widen
+SHORT_HEADER_NEED = 12.0  # points a column may widen to set its header on one line before names widen
 
 
 def data_table(styles: Styles, caption: str, continued: str, table: TableText) -> HouseTable:
@@ -243,9 +243,9 @@ def column_widths(styles: Styles, table: TableText) -> list[float]:
     line (first to those that need least, so that fewest wrap), then to the headers, one line each,
     those that need least first, twins alike (a "Var. %" over one column and "Var. / %" over its
     twin read as two kinds of column), then to the figures alike, so that the table fills the frame.
-    A header that needs only a little more (`SHORT_HEADER_NEED`: "Var. / %" or "I trim. / 2017")
-    is set on one line before the names are widened: a name wraps at its spaces as a name does,
-    a unit alone under its header reads as a misprint."""
+    A header that needs only a little more (`SHORT_HEADER_NEED`: "Var. / %") is set on one line
+    before the names are widened: a unit alone under its header reads as a misprint, where a
+    quarter over its year ("I trim. / 2017") reads as a header set in two lines."""
     def width(text: str, font: str, size: float) -> float:
         return pdfmetrics.stringWidth(text, font, size)
 

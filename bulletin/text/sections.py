@@ -120,6 +120,26 @@ def contribution(ind: Indicators, w: Wording, named_just_before: bool = False) -
                   national_change=w.change_note(ind.national_exports.yoy_pct, ind.national_exports.previous_eur))
 
 
+def _trade(ind: Indicators, w: Wording) -> str:
+    """Total trade and the balance, beside the balance a year before (the summary gave this
+    quarter's alone): its amount in brackets, "pressoché invariato" when both print alike, or
+    spelled out when it was of the other sign ("contro un saldo attivo di …")."""
+    before = ind.balance_previous_eur
+    key = "exports_trade_alone"
+    if before is not None:
+        now_printed, before_printed = (formatting.money(abs(value), w.lang) for value in (ind.balance_eur, before))
+        signs = {"even" if printed == formatting.money(0, w.lang) else value > 0
+                 for value, printed in ((ind.balance_eur, now_printed), (before, before_printed))}
+        key = "exports_trade_turned" if len(signs) > 1 else "exports_trade_flat" if now_printed == before_printed \
+            else "exports_trade"
+    return w.fill(key, trade=w.money(ind.trade_eur),
+                  trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
+                  balance_phrase=w.balance_phrase(ind.balance_eur),
+                  balance_before=w.balance_phrase(before, "balance_before") if before is not None else "",
+                  balance_before_value=w.money(abs(before)) if before is not None else "",
+                  balance_before_amount=w.amount(abs(before)) if before is not None else "")
+
+
 def exports(ind: Indicators, w: Wording) -> list[str]:
     paragraphs = []
     for flow_key, flow in (("exports", ind.exports), ("imports", ind.imports)):
@@ -131,13 +151,7 @@ def exports(ind: Indicators, w: Wording) -> list[str]:
             w.fill(f"{flow_key}_{w.direction(flow.yoy_pct, flow.previous_eur)}", value=value, previous=previous,
                    change=w.pct(flow.yoy_pct), change_abs=w.abs_pct(flow.yoy_pct)),
             _trend_sentence(ind, w, flow_key)))
-    # The balance beside the one a year before: the summary gave this quarter's alone.
-    before = ind.balance_previous_eur
-    paragraphs.append(w.fill("exports_trade" if before is not None else "exports_trade_alone",
-                             trade=w.money(ind.trade_eur),
-                             trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
-                             balance_phrase=w.balance_phrase(ind.balance_eur),
-                             balance_before=w.balance_phrase(before, "balance_before") if before is not None else ""))
+    paragraphs.append(_trade(ind, w))
     year_to_date = _year_to_date(ind, w)
     if year_to_date:
         paragraphs.append(year_to_date)

@@ -23,6 +23,9 @@ from bulletin.text.grammar import (HALF_BILLION, NO_ARTICLE, Figure, approximati
 from bulletin.text.names import Names
 
 
+ROUND_FROM_EUR = 1e9  # the smallest round amount a sentence gives beside the exact one
+
+
 class Wording:
     """The sentences of one language (`templates/<lang>/narrative.toml`) filled for one edition,
     with the names of the language's tables (`names.Names`)."""
@@ -152,12 +155,11 @@ class Wording:
 
     def level(self, value: float) -> str:
         """"oltre 3 miliardi (3,1 miliardi di euro)", or just the exact figure when no round one is
-        near, or when the round one is under half a billion: it helps a reader take in billions,
-        and beside the millions of a province only says the figure twice ("oltre 8 milioni (8,2
-        milioni di euro)")."""
+        near, or when the round one is under a billion: it helps a reader take in billions, and
+        beside millions only says the figure twice ("quasi 700 milioni (688 milioni di euro)")."""
         exact = self.money(value)
         approx = approximation(value)
-        if approx is None or approx[1] < HALF_BILLION or formatting.money(approx[1], self.lang) == exact:
+        if approx is None or approx[1] < ROUND_FROM_EUR or formatting.money(approx[1], self.lang) == exact:
             return self.fill("level_exact", exact=exact)
         qualifier, target = approx
         words = self.texts.table("approx")
