@@ -125,13 +125,21 @@ def test_provinces_follow_the_indicators_ranks(sample, italian):
 
 
 @needs_sample
-def test_services_report_each_agency(italian):
+def test_services_report_each_agency(sample, italian):
+    """Each agency's most used service with its figures, and the services whose firms rose and fell
+    most: the table gives every service, the text does not repeat it."""
     text = " ".join(italian.services)
     assert "<b>Innovhub SSI</b>" in text and "<b>Promos</b>" in text
-    assert "imprese assistite" in text and "di cui" in text
-    # A count exactly as it was a year before (the sample's business meetings: 116 firms both years).
-    meetings = next(part for part in text.split(". ") if "Incontri d'affari" in part)
-    assert "116 imprese assistite (nessuna variazione)" in meetings and "(0,0%)" not in meetings, meetings
+    for provider in ("Innovhub SSI", "Promos"):
+        items = [s for s in sample[1].services if s.provider == provider]
+        top = max(items, key=lambda s: s.firms)
+        rising = max(items, key=lambda s: s.firms_yoy_pct)
+        assert f"è “{top.service}”: {top.firms} imprese assistite ({pct(top.firms_yoy_pct, 'it')}), di cui" in text
+        assert f"quella di “{rising.service}” ({pct(rising.firms_yoy_pct, 'it')})" in text
+        others = [s.service for s in items if s not in (top, rising)]
+        assert others and not any(f"“{name}”" in text for name in others), others
+    # The business meetings, 116 firms in both years, are no fall.
+    assert text.count("nessun servizio è in calo") == 2
 
 
 @needs_sample

@@ -319,13 +319,23 @@ def services(ind: Indicators, w: Wording) -> list[str]:
         by_provider.setdefault(item.provider, []).append(item)
     paragraphs = [w.fill("services_intro")]
     for provider, items in by_provider.items():
-        lines = [w.fill("service_item", service=w.name(s.service),
-                        firms=w.number(s.firms), firms_word=w.counted(s.firms, "firms"),
-                        firms_change=w.change_note(s.firms_yoy_pct),
-                        smes=w.number(s.smes), smes_word=w.counted(s.smes, "smes"),
-                        activities=w.number(s.activities), activities_word=w.counted(s.activities, "activities"),
-                        activities_change=w.change_note(s.activities_yoy_pct)) for s in items]
-        paragraphs.append(w.fill("services_provider", provider=w.name(provider), items=w.fill("service_separator").join(lines)))
+        # The table gives every service; the text its most used one and those that moved most.
+        top = max(items, key=lambda s: (s.firms, s.activities))
+        sentences = [w.fill("services_top", service=w.name(top.service),
+                            firms=w.number(top.firms), firms_word=w.counted(top.firms, "firms"),
+                            firms_change=w.change_note(top.firms_yoy_pct),
+                            smes=w.number(top.smes), smes_word=w.counted(top.smes, "smes"),
+                            activities=w.number(top.activities),
+                            activities_word=w.counted(top.activities, "activities"),
+                            activities_change=w.change_note(top.activities_yoy_pct))]
+        found = movers(items, lambda s: s.firms_yoy_pct) if len(items) > 1 else None
+        if found:
+            up, down, rising, falling = found
+            sentences.append(w.fill(movers_key("services_movers_", up, down), **w.mover_words(rising, falling),
+                                    up=w.name(up.service) if up else "", up_change=w.pct(up.firms_yoy_pct) if up else "",
+                                    down=w.name(down.service) if down else "",
+                                    down_change=w.pct(down.firms_yoy_pct) if down else ""))
+        paragraphs.append(w.fill("services_provider", provider=w.name(provider), sentences=" ".join(sentences)))
     return paragraphs
 
 
