@@ -178,10 +178,16 @@ def _group_leaders(ind: Indicators, w: Wording) -> list[str]:
         return [w.fill("group_leader_pair" if pair else "group_leader_all", first=w.province(leaders[0].first),
                        second=w.province(leaders[0].second) if pair else "", count=w.count(len(leaders)),
                        items=w.join(items))]
-    if len(leaders) > 1:  # one sentence, which three of one pattern would say three times
-        items = [w.fill("group_leaders_item" if leader.second else "group_leaders_item_alone", **words(leader))
-                 for leader in leaders]
-        return [w.fill("group_leaders", count=w.count(len(leaders)), items=w.join(items))]
+    if len(leaders) > 1:  # one sentence, which three of one pattern would say three times,
+        by_province: dict[str, list[GroupLeader]] = {}  # each province named once, with its groups
+        for leader in leaders:
+            by_province.setdefault(leader.first.code, []).append(leader)
+        clauses = [w.fill("group_leaders_first_clause" if n == 0 else "group_leaders_clause",
+                          first=w.province(led[0].first),
+                          groups=w.join([w.fill("group_leaders_item" if leader.second else "group_leaders_item_alone",
+                                                **words(leader)) for leader in led]))
+                   for n, led in enumerate(by_province.values())]
+        return [w.fill("group_leaders", clauses=w.join_clauses(clauses))]
     return [w.fill("group_leader" if leader.second else "group_leader_alone", **words(leader)) for leader in leaders]
 
 

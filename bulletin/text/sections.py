@@ -317,26 +317,42 @@ def services(ind: Indicators, w: Wording) -> list[str]:
     by_provider: dict[str, list] = {}
     for item in ind.services:
         by_provider.setdefault(item.provider, []).append(item)
-    paragraphs = [w.fill("services_intro")]
-    for provider, items in by_provider.items():
-        # The table gives every service; the text its most used one and those that moved most.
+    paragraphs = []
+    for n, (provider, items) in enumerate(by_provider.items()):
+        # The table gives every service; the text its most used one, where firms grew most, and
+        # where firms or, if none, activities fell. The quarter is said in the first agency's.
         top = max(items, key=lambda s: (s.firms, s.activities))
-        sentences = [w.fill("services_top", service=w.name(top.service),
+        sentences = [w.fill("services_top_first" if n == 0 else "services_top", service=w.name(top.service),
                             firms=w.number(top.firms), firms_word=w.counted(top.firms, "firms"),
                             firms_change=w.change_note(top.firms_yoy_pct),
                             smes=w.number(top.smes), smes_word=w.counted(top.smes, "smes"),
                             activities=w.number(top.activities),
                             activities_word=w.counted(top.activities, "activities"),
                             activities_change=w.change_note(top.activities_yoy_pct))]
-        found = movers(items, lambda s: s.firms_yoy_pct) if len(items) > 1 else None
-        if found:
-            up, down, rising, falling = found
-            sentences.append(w.fill(movers_key("services_movers_", up, down), **w.mover_words(rising, falling),
-                                    up=w.name(up.service) if up else "", up_change=w.pct(up.firms_yoy_pct) if up else "",
-                                    down=w.name(down.service) if down else "",
-                                    down_change=w.pct(down.firms_yoy_pct) if down else ""))
+        if len(items) > 1:
+            sentences.append(w.fill("services_movers", rise=_services_rise(items, w), fall=_services_fall(items, w)))
         paragraphs.append(w.fill("services_provider", provider=w.name(provider), sentences=" ".join(sentences)))
-    return paragraphs
+    return paragraphs + [w.fill("services_outro")]
+
+
+def _services_rise(items: list, w: Wording) -> str:
+    rising = [s for s in items if direction(s.firms_yoy_pct) == "up"]
+    if not rising:
+        return w.fill("services_rise_none")
+    most = max(rising, key=lambda s: s.firms_yoy_pct)
+    return w.fill("services_rise", service=w.name(most.service), change=w.pct(most.firms_yoy_pct))
+
+
+def _services_fall(items: list, w: Wording) -> str:
+    """Where firms fell (most), else where activities fell (most), else that nothing fell."""
+    for measure in ("firms", "activities"):
+        falling = [s for s in items if direction(getattr(s, f"{measure}_yoy_pct")) == "down"]
+        if falling:
+            most = min(falling, key=lambda s: getattr(s, f"{measure}_yoy_pct"))
+            return w.fill(f"services_fall_{measure}" + ("_only" if len(falling) == 1 else ""),
+                          service=w.name(most.service), value=w.number(getattr(most, measure)),
+                          change=w.pct(getattr(most, f"{measure}_yoy_pct")))
+    return w.fill("services_fall_none")
 
 
 # --- shared by the sections ----------------------------------------------------------------------
