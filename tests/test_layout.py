@@ -23,7 +23,7 @@ from bulletin.brand import load_brand
 from bulletin.cli import main
 from bulletin.document import SectionContext, printed_tables
 from bulletin.document.compose import typeset
-from bulletin.document.cover import TITLE_SIZE, _title_size
+from bulletin.document.cover import TITLE_SIZE, _title_size, last_word_kept
 from bulletin.document.flowables import (CELL_PADDING, FEWEST_ROWS, WHOLE_ROWS, HouseTable, TableText,
                                          column_widths)
 from bulletin.document.pages import HouseFrame
@@ -403,3 +403,17 @@ def test_the_cover_title_keeps_the_territory_whole_and_fits_the_page():
     title = Paragraph(long, ParagraphStyle("cover_title", fontName=font, fontSize=size, leading=size * 7 / 6))
     title.wrap(FRAME_WIDTH - 1e-9, 1000)
     assert [words for _, words in title.blPara.lines] == [["Export", "hi-tech"], [long.split(" ")[-1]]]
+
+
+def test_the_cover_title_never_leaves_its_last_word_alone():
+    """"The Aosta Valley’s high-tech / exports" became "The Aosta Valley’s / high-tech exports";
+    a title ending on the territory, held together already, is left as it is."""
+    font = register_fonts(load_brand(SHIPPED_TEMPLATES / "brand")) + "-bold"
+    english = last_word_kept("The\u00a0Aosta\u00a0Valley’s high-tech exports")
+    assert english == "The\u00a0Aosta\u00a0Valley’s high-tech\u00a0exports"
+    italian = "Export hi-tech della\u00a0Valle\u00a0d’Aosta"
+    assert last_word_kept(italian) == italian
+    size = _title_size(english, font)
+    title = Paragraph(english, ParagraphStyle("cover_title", fontName=font, fontSize=size, leading=size * 7 / 6))
+    title.wrap(FRAME_WIDTH, 1000)
+    assert all(len(" ".join(words).split()) > 1 for _, words in title.blPara.lines)

@@ -24,6 +24,7 @@ from bulletin.document.context import SectionContext
 from bulletin.document.flowables import FormNumber, SectionTitle, contents_form, tiles
 from bulletin.document.styles import FRAME_WIDTH
 from bulletin.text import formatting as fmt
+from bulletin.text.typography import NO_BREAK
 
 TITLE_SIZE = 30.0  # points: the cover title's size, where the territory's name fits the width
 
@@ -32,7 +33,7 @@ def cover(ctx: SectionContext) -> list[Flowable]:
     """Logo and organisation, title, quarter, the headline with four key figures, edition facts."""
     s, edition, brand = ctx.styles, ctx.inputs.edition, ctx.inputs.brand
     white = ParagraphStyle("cover_white", fontName=s.regular, fontSize=11, leading=14, textColor=colors.white)
-    title = ctx.label("title", territory_of=ctx.territory_of)
+    title = last_word_kept(ctx.label("title", territory_of=ctx.territory_of))
     size = _title_size(title, s.bold)
     big = ParagraphStyle("cover_title", fontName=s.bold, fontSize=size, leading=size * 7 / 6, textColor=colors.white)
     quarter = ParagraphStyle("cover_edition", fontName=s.bold, fontSize=15, leading=19,
@@ -110,6 +111,14 @@ def colophon_lines(ctx: SectionContext) -> list[str]:
         lines.append(ctx.markup("colophon_contact", department=department, contact=brand.contact))
     lines.append(ctx.markup("colophon_licence", licence=brand.licence, url=brand.licence_url))
     return lines
+
+
+def last_word_kept(title: str) -> str:
+    """The title with its last word joined to the one before by a no-break space, when that word
+    would otherwise stand alone on the title's last line ("The Aosta Valley’s high-tech / exports");
+    a last run already held together (the territory, "della Valle d’Aosta") stays as it is."""
+    head, _, last = title.rpartition(" ")
+    return f"{head}{NO_BREAK}{last}" if head and NO_BREAK not in last else title
 
 
 def _title_size(title: str, font: str) -> float:
