@@ -125,13 +125,14 @@ def _trade(ind: Indicators, w: Wording) -> str:
     quarter's alone): its amount in brackets, "pressoché invariato" when both print alike, or
     spelled out when it was of the other sign ("contro un saldo attivo di …")."""
     before = ind.balance_previous_eur
-    key = "exports_trade_alone"
-    if before is not None:
-        now_printed, before_printed = (formatting.money(abs(value), w.lang) for value in (ind.balance_eur, before))
-        signs = {"even" if printed == formatting.money(0, w.lang) else value > 0
-                 for value, printed in ((ind.balance_eur, now_printed), (before, before_printed))}
-        key = "exports_trade_turned" if len(signs) > 1 else "exports_trade_flat" if now_printed == before_printed \
-            else "exports_trade"
+    if before is None:
+        key = "exports_trade_alone"
+    elif w.balance_side(before) != w.balance_side(ind.balance_eur):
+        key = "exports_trade_turned"
+    elif formatting.money(abs(before), w.lang) == formatting.money(abs(ind.balance_eur), w.lang):
+        key = "exports_trade_flat"
+    else:
+        key = "exports_trade"
     return w.fill(key, trade=w.money(ind.trade_eur),
                   trade_change_note=w.change_note(ind.trade_yoy_pct, ind.trade_previous_eur),
                   balance_phrase=w.balance_phrase(ind.balance_eur),
@@ -336,22 +337,22 @@ def services(ind: Indicators, w: Wording) -> list[str]:
 
 
 def _services_rise(items: list, w: Wording) -> str:
-    rising = [s for s in items if direction(s.firms_yoy_pct) == "up"]
-    if not rising:
+    """Where the firms assisted grew most."""
+    up = (movers(items, lambda s: s.firms_yoy_pct) or (None,))[0]
+    if up is None:
         return w.fill("services_rise_none")
-    most = max(rising, key=lambda s: s.firms_yoy_pct)
-    return w.fill("services_rise", service=w.name(most.service), change=w.pct(most.firms_yoy_pct))
+    return w.fill("services_rise", service=w.name(up.service), change=w.pct(up.firms_yoy_pct))
 
 
 def _services_fall(items: list, w: Wording) -> str:
     """Where firms fell (most), else where activities fell (most), else that nothing fell."""
     for measure in ("firms", "activities"):
-        falling = [s for s in items if direction(getattr(s, f"{measure}_yoy_pct")) == "down"]
-        if falling:
-            most = min(falling, key=lambda s: getattr(s, f"{measure}_yoy_pct"))
-            return w.fill(f"services_fall_{measure}" + ("_only" if len(falling) == 1 else ""),
-                          service=w.name(most.service), value=w.number(getattr(most, measure)),
-                          change=w.pct(getattr(most, f"{measure}_yoy_pct")))
+        found = movers(items, lambda s: getattr(s, f"{measure}_yoy_pct"))
+        if found and found[1] is not None:
+            _, down, _, falling = found
+            return w.fill(f"services_fall_{measure}" + ("_only" if falling == 1 else ""),
+                          service=w.name(down.service), value=w.number(getattr(down, measure)),
+                          change=w.pct(getattr(down, f"{measure}_yoy_pct")))
     return w.fill("services_fall_none")
 
 

@@ -204,13 +204,16 @@ class Wording:
         disponibile (n.d.)", "variazione non significativa"."""
         return self.fill(f"change_{self.direction(value, base)}", change=self.abs_pct(value))
 
+    def balance_side(self, balance: float) -> str:
+        """"surplus", "deficit", or "even" when the balance prints as nothing."""
+        if formatting.money(abs(balance), self.lang) == formatting.money(0, self.lang):
+            return "even"
+        return "surplus" if balance > 0 else "deficit"
+
     def balance_phrase(self, balance: float, kind: str = "balance") -> str:
         """"è passivo per 20,5 milioni di euro"; with `kind` "balance_before", the balance a year
         before as a sentence compares with it ("un saldo passivo di 18,4 milioni di euro")."""
-        if formatting.money(abs(balance), self.lang) == formatting.money(0, self.lang):
-            return self.fill(f"{kind}_even")
-        key = f"{kind}_surplus" if balance > 0 else f"{kind}_deficit"
-        return self.fill(key, balance=self.money(abs(balance)))
+        return self.fill(f"{kind}_{self.balance_side(balance)}", balance=self.money(abs(balance)))
 
     # Lists ------------------------------------------------------------------------------------------
 
