@@ -347,7 +347,7 @@ def test_twin_headers_go_on_one_line_before_a_longer_one_does(context):
     regions have), the two "Var. %" (after exports and after imports) still go on one line, both
     alike: they need a few points, and a "%" alone under "Var." reads as a misprint."""
     table, _ = printed_tables.provinces_table(context)
-    long_name = "Provincia dal nome assai più lungo di ogni altro"
+    long_name = "Provincia dal nome assai più lungo di ogni altro, e più ancora di quanto si creda"
     short_figures = ["1,0", "+1,0%", "1", "1,0", "+1,0%", "1"]  # narrower than their headers
     assert len(table.header) == len(short_figures) + 2
     table = dataclasses.replace(table, rows=[[long_name] + short_figures + [long_name]] * 8, total_rows=0)
@@ -360,6 +360,33 @@ def test_twin_headers_go_on_one_line_before_a_longer_one_does(context):
     assert widths[0] < pdfmetrics.stringWidth(long_name, cell.fontName, cell.fontSize)  # the names wrap
     changes = [i for i, header in enumerate(table.header) if header == context.label("col_change")]
     assert len(changes) == 2 and all(on_one_line(i) for i in changes), table.header
+
+
+def test_of_two_name_columns_the_one_that_would_wrap_more_rows_is_widened_first(context):
+    """Where the names of two columns cannot both go on one line, the page shows fewest wrapped:
+    the product of every row on one line, the one unallocated row on two. Widening first the
+    column whose names need least (the provinces, held wide by "Barletta-Andria-Trani") had
+    wrapped the product of seven rows instead."""
+    table, _ = printed_tables.provinces_table(context)
+    cell = context.styles.cell
+    product, unallocated = "Aeromobili e veicoli spaziali e affini", "Province diverse e non specificate"
+    figures = ["1,0", "+1,0%", "1", "1,0", "+1,0%", "1"]
+    rows = [["Barletta-Andria-Trani"] + figures + [product]] * 7 + [[unallocated] + figures + ["Medicinali"]]
+    widths = column_widths(context.styles, dataclasses.replace(table, rows=rows, total_rows=0))
+
+    def fits(text: str, column: int) -> bool:
+        return pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize) + 2 * CELL_PADDING <= widths[column] + 0.01
+    assert fits(product, 7) and fits("Barletta-Andria-Trani", 0) and not fits(unallocated, 0)
+
+
+def test_a_table_title_never_leaves_its_unit_alone_on_the_last_line(context):
+    """"(milioni di euro)" alone under a title of two lines read as a note: it goes down with the
+    quarter before it, itself never parted ("I trimestre 2017 (milioni di euro)")."""
+    title = context.table_title("table_provinces", unit="milioni di euro")
+    assert title.endswith("I\u00a0trimestre\u00a02017\u00a0(milioni\u00a0di\u00a0euro)"), title
+    paragraph = Paragraph(title, context.styles.caption)
+    paragraph.wrap(FRAME_WIDTH * 0.6, 1000)  # two lines or more: the last holds the quarter too
+    assert "trimestre" in " ".join(str(word) for word in paragraph.blPara.lines[-1][1])
 
 
 def test_the_share_tile_never_parts_italys_amount_from_its_unit(context):

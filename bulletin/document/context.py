@@ -157,11 +157,15 @@ class SectionContext:
 
     def table_title(self, caption_key: str, **values) -> str:
         """A table's title (markup): the label `caption_key` with the quarter, the territory and `values`;
-        its unit is never parted over two lines ("(milioni di euro)")."""
-        if "unit" in values:
-            values["unit"] = values["unit"].replace(" ", NO_BREAK)
-        return self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of,
-                           territory_and_national_of=self.territory_and_national_of, **values)
+        its unit is never parted over two lines ("(milioni di euro)"), nor left alone on the last:
+        a unit at the end goes with the word before it ("I trimestre 2017 (milioni di euro)")."""
+        unit = values.get("unit")
+        if unit:
+            values["unit"] = unit.replace(" ", NO_BREAK)
+        title = self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of,
+                            territory_and_national_of=self.territory_and_national_of, **values)
+        head, space, last = title.rpartition(" ")
+        return f"{head}{NO_BREAK}{last}" if unit and space and values["unit"] in last else title
 
     def key_figures(self) -> list[tuple[str, str, str]]:
         """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""

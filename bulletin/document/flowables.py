@@ -7,6 +7,7 @@ lay out, never the content.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -240,7 +241,7 @@ def data_table(styles: Styles, caption: str, continued: str, table: TableText) -
 def column_widths(styles: Styles, table: TableText) -> list[float]:
     """Widths that break no word: each column takes at least its longest header word, its longest
     name word and its widest figure; the room left goes to the names, up to what they need on one
-    line (first to those that need least, so that fewest wrap), then to the headers, one line each,
+    line (in the order of columns that leaves fewest names wrapped), then to the headers, one line each,
     those that need least first, twins alike (a "Var. %" over one column and "Var. / %" over its
     twin read as two kinds of column), then to the figures alike, so that the table fills the frame.
     A header that needs only a little more (`SHORT_HEADER_NEED`: "Var. / %") is set on one line
@@ -292,9 +293,24 @@ def column_widths(styles: Styles, table: TableText) -> list[float]:
                     widths[i] = max(widths[i], header_lines[i])
 
     headers_on_one_line(SHORT_HEADER_NEED)  # a unit or a year alone on a line ("Var. / %") first
-    for i in sorted(range(len(widths)), key=lambda i: most[i] - least[i]):  # the fewest lines wrapped
-        extra = min(most[i] - widths[i], spare)
-        widths[i], spare = widths[i] + max(extra, 0.0), spare - max(extra, 0.0)
+    names = {i: [width(v, font, cell.fontSize) + 2 * CELL_PADDING for v, font in zip((row[i] for row in table.rows), fonts)]
+             for i in table.text_columns}
+
+    def widened(order: tuple[int, ...]) -> tuple[list[float], float]:
+        """The widths and the room left when the names of the columns in `order` are widened in turn."""
+        result, left = widths[:], spare
+        for i in order:
+            extra = max(0.0, min(most[i] - result[i], left))
+            result[i], left = result[i] + extra, left - extra
+        return result, left
+
+    def wrapped(result: list[float]) -> int:
+        return sum(need > result[i] + 0.01 for i, column in names.items() for need in column)
+
+    # The order that leaves the fewest names on two lines ("Aeromobili e veicoli / spaziali" in
+    # four rows, or "Province diverse e non / specificate" in one); of those, the first found.
+    widths, spare = min((widened(order) for order in itertools.permutations(sorted(names))),
+                        key=lambda option: wrapped(option[0]))
     headers_on_one_line(math.inf)
     figures = [i for i in range(len(widths)) if i not in table.text_columns and table.header[i].strip()]
     widened = figures or range(len(widths))
