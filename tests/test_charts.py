@@ -4,6 +4,7 @@ byte, readable in grey print."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
 import multiprocessing
 import os
@@ -14,9 +15,11 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
+import matplotlib
 import pikepdf
 import pytest
 from matplotlib import font_manager
+from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backend_bases import RendererBase
 from matplotlib.colors import to_hex
 from matplotlib.font_manager import FontProperties
@@ -146,6 +149,27 @@ def test_the_kept_outlines_draw_exactly_what_matplotlib_draws(region, brand, ren
     again = draw(region, "it", tmp_path, brand)
     for name, chart in again.items():
         assert chart.path.read_bytes() == rendered["it"][name].path.read_bytes(), name
+
+
+def test_one_drawing_makes_the_pdf_and_the_svg_each_renderer_makes_alone(region, brand, rendered, tmp_path):
+    """With the web edition, each figure is drawn once into both files (`BothRenderers`): the PDF
+    must be byte for byte the one drawn without SVG, and the SVG the one matplotlib's SVG renderer
+    draws from the figure alone (where y counts downwards: a string turned over wrongly, or a
+    call one renderer missed, shows here)."""
+    style = chart_style(brand)
+    for spec in chart_specs(region, "it", TEMPLATES):
+        path = tmp_path / f"{spec.name}.pdf"
+        canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, "it", path, svg=True)
+        assert path.read_bytes() == rendered["it"][spec.name].path.read_bytes(), spec.name
+        alone = io.StringIO()
+        width, height = canvas.fig.get_size_inches()
+        with matplotlib.rc_context({**chart_canvas._settings(style.colours, canvas.family), "svg.hashsalt": path.stem}):
+            renderer = MixedModeRenderer(canvas.fig, width, height, 72, chart_canvas.KeptTextRendererSvg(
+                width * 72, height * 72, alone, image_dpi=72, metadata=chart_canvas.SVG_METADATA))
+            canvas.fig.draw(renderer)
+            renderer.finalize()
+        assert canvas.svg.startswith("<?xml") and "<text" in canvas.svg, spec.name
+        assert canvas.svg == alone.getvalue(), spec.name
 
 
 def _drawn_points(path: Path) -> list[tuple[float, float]]:

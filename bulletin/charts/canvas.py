@@ -29,7 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_pdf import FigureCanvasPdf, PdfFile, RendererPdf
-from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -76,7 +76,8 @@ def chart_style(brand: Brand) -> ChartStyle:
 def draw_chart(draw: Callable[[ChartCanvas, Any], None], data: Any, style: ChartStyle, lang: str,
                path: Path, svg: bool = False) -> ChartCanvas:
     """Draw `data` with `draw` into the one-page PDF `path`; the canvas tells its size and labels.
-    With `svg`, the same figure is saved as SVG too (`ChartCanvas.svg`), for the web edition."""
+    With `svg`, the same drawing also makes an SVG (`ChartCanvas.svg`), for the web edition: the
+    figure is drawn once, into both (`BothRenderers`)."""
     canvas = ChartCanvas(style, lang)
     # Text takes its font and colours from the settings when it is made, and the file its
     # compression when it is written: both happen inside.
@@ -89,11 +90,9 @@ def draw_chart(draw: Callable[[ChartCanvas, Any], None], data: Any, style: Chart
         # ones are narrower, so the layout measured on the typed ones still holds.
         for text in canvas.fig.findobj(Text):
             text.set_text(typographic(text.get_text(), unbreakable=False))
-        canvas.fig.savefig(path, format="pdf", metadata=PDF_METADATA)
-        if svg:
-            buffer = io.StringIO()
-            KeptTextSvgCanvas(canvas.fig).print_svg(buffer, metadata=SVG_METADATA)
-            canvas.svg = buffer.getvalue()
+        buffer = io.StringIO() if svg else None
+        canvas.fig.savefig(path, format="pdf", metadata=PDF_METADATA, svg=buffer)
+        canvas.svg = buffer.getvalue() if buffer else ""
     return canvas
 
 
@@ -237,16 +236,20 @@ class OutlineRendererPdf(RendererPdf):
 
 
 class OutlinePdfCanvas(FigureCanvasPdf):
-    """matplotlib's PDF canvas drawing with `OutlineRendererPdf`: one page, 72 dpi, of the figure's size."""
+    """matplotlib's PDF canvas drawing with `OutlineRendererPdf`: one page, 72 dpi, of the figure's
+    size; given a text file as `svg`, the same drawing goes into it as SVG (`BothRenderers`)."""
 
-    def print_pdf(self, filename, *, bbox_inches_restore=None, metadata=None, **_other_savefig_options):
+    def print_pdf(self, filename, *, bbox_inches_restore=None, metadata=None, svg=None, **_other_savefig_options):
         self.figure.dpi = 72
         width, height = self.figure.get_size_inches()
         file = PdfFile(filename, metadata=metadata)
         try:
             file.newPage(width, height)
-            renderer = MixedModeRenderer(self.figure, width, height, 72, OutlineRendererPdf(file, 72, height, width),
-                                         bbox_inches_restore=bbox_inches_restore)
+            vector = OutlineRendererPdf(file, 72, height, width)
+            if svg is not None:
+                vector = BothRenderers(vector, KeptTextRendererSvg(width * 72, height * 72, svg, image_dpi=72,
+                                                                   metadata=SVG_METADATA))
+            renderer = MixedModeRenderer(self.figure, width, height, 72, vector, bbox_inches_restore=bbox_inches_restore)
             self.figure.draw(renderer)
             renderer.finalize()
             file.finalize()
@@ -265,15 +268,59 @@ class KeptTextRendererSvg(RendererSVG):
         return text_extent(s, prop.copy(), ismath)
 
 
-class KeptTextSvgCanvas(FigureCanvasSVG):
-    """matplotlib's SVG canvas drawing with `KeptTextRendererSvg`, at 72 dpi, of the figure's size."""
+def _to_both(name: str) -> Callable:
+    """A method of `BothRenderers` that makes the same call on the SVG renderer, then the PDF one."""
+    def method(self, *args, **kwargs):
+        getattr(self.svg, name)(*args, **kwargs)
+        return getattr(self.pdf, name)(*args, **kwargs)
+    method.__name__ = name
+    return method
 
-    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None):
-        self.figure.dpi = 72
-        width, height = self.figure.get_size_inches()
-        renderer = MixedModeRenderer(self.figure, width, height, 72,
-                                     KeptTextRendererSvg(width * 72, height * 72, filename, image_dpi=72,
-                                                         metadata=metadata),
-                                     bbox_inches_restore=bbox_inches_restore)
-        self.figure.draw(renderer)
-        renderer.finalize()
+
+class BothRenderers(RendererBase):
+    """The PDF renderer and the SVG renderer fed by one drawing of the figure: matplotlib lays out
+    every artist once (ticks, text, transforms: most of the time a chart takes) and each renderer
+    writes its file from the same calls. Both draw at 72 dpi on a canvas of the same size and
+    measure text alike (`text_extent`); the one difference is that SVG counts y downwards, so a
+    string's position, which the figure computes for the PDF's upward y, is turned over for it
+    (the SVG renderer turns paths over itself)."""
+
+    def __init__(self, pdf: OutlineRendererPdf, svg: KeptTextRendererSvg):
+        super().__init__()
+        self.pdf, self.svg = pdf, svg
+
+    draw_path = _to_both("draw_path")
+    draw_markers = _to_both("draw_markers")
+    draw_path_collection = _to_both("draw_path_collection")
+    draw_quad_mesh = _to_both("draw_quad_mesh")
+    draw_gouraud_triangles = _to_both("draw_gouraud_triangles")
+    draw_image = _to_both("draw_image")
+    open_group = _to_both("open_group")
+    close_group = _to_both("close_group")
+    finalize = _to_both("finalize")
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        # The SVG first: the PDF renderer sets the context's line width to nothing for outlines.
+        self.svg.draw_text(gc, x, self.svg.height - y, s, prop, angle, ismath, mtext)
+        self.pdf.draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+
+    def new_gc(self):
+        return self.pdf.new_gc()
+
+    def flipy(self):
+        return self.pdf.flipy()
+
+    def get_canvas_width_height(self):
+        return self.pdf.get_canvas_width_height()
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        return self.pdf.get_text_width_height_descent(s, prop, ismath)
+
+    def points_to_pixels(self, points):
+        return self.pdf.points_to_pixels(points)
+
+    def option_image_nocomposite(self):
+        return self.pdf.option_image_nocomposite()
+
+    def option_scale_image(self):
+        return self.pdf.option_scale_image()

@@ -196,7 +196,7 @@ def draw_charts(specs: Iterable[ChartSpec], style: ChartStyle, folder: Path,
                 workers: int | None = None, svg: bool = False) -> dict[str, Chart]:
     """Draw each spec into `folder/<name>.pdf`, on up to `workers` processes (default: every core
     this process may use); the charts in registry order. With `svg`, each chart also carries the
-    same figure as SVG (`Chart.svg`): saved from the drawn figure, not drawn again.
+    same figure as SVG (`Chart.svg`), from the same drawing: the figure is drawn once.
 
     Each process draws every n-th chart in registry order, which spreads the heavy ones (the
     trend's two panels, the heat map, the bars with many names) about evenly, and keeps the strings
