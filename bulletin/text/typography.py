@@ -17,13 +17,18 @@ _MARKUP = re.compile(r"(<[^>]*>|&[#\w]+;)")
 # A quote that opens: at the start, or after a space, a dash or an opening bracket.
 _OPENS_AFTER = " \t\n\u00a0([{\u2013\u2014/\u201c\u2018"
 NO_BREAK = "\u00a0"
-# Where a line must not break: each pattern keeps what it matched, with no-break spaces.
-_UNBREAKABLE = tuple((re.compile(pattern), replacement.replace(" ", NO_BREAK)) for pattern, replacement in (
-    (r"\b(Figura|Tavola|Figure|Table) (\d)", r"\1 \2"),                 # Figura 2, Table 1
-    (r"\b(I|II|III|IV) trimestre (\d{4})\b", r"\1 trimestre \2"),       # II trimestre 2016
-    (r"\bQ([1-4]) (\d{4})\b", r"Q\1 \2"),                              # Q2 2016
-    (r"(\d) (punti|punto|points|point|percentage)\b", r"\1 \2"),        # −1,5 punti
-))
+# Where a line must not break: what matches is kept, its spaces made no-break spaces. One pattern
+# of alternatives, so that each piece of text is scanned once.
+_UNBREAKABLE = re.compile("|".join((
+    r"\b(?:Figura|Tavola|Figure|Table) \d",            # Figura 2, Table 1
+    r"\b(?:I|II|III|IV) trimestre \d{4}\b",           # II trimestre 2016
+    r"\bQ[1-4] \d{4}\b",                              # Q2 2016
+    r"\d (?:punti|punto|points|point|percentage)\b",   # −1,5 punti
+)))
+
+
+def _unbroken(match: re.Match) -> str:
+    return match.group().replace(" ", NO_BREAK)
 
 
 def typographic(markup: str, unbreakable: bool = True) -> str:
@@ -48,7 +53,5 @@ def typographic(markup: str, unbreakable: bool = True) -> str:
                 chars.append(char)
                 previous = char
             part = "".join(chars)
-        for pattern, replacement in _UNBREAKABLE if unbreakable else ():
-            part = pattern.sub(replacement, part)
-        parts[i] = part
+        parts[i] = _UNBREAKABLE.sub(_unbroken, part) if unbreakable else part
     return "".join(parts)
