@@ -89,7 +89,7 @@ def test_the_heat_map_title_gives_the_product_first_in_most_provinces_else_the_f
         return _specs(dataclasses.replace(region, provinces=provinces), "it")["heatmap"].title
 
     rest = ["26.2", "26.3", "26.4", "26.5", "26.6", "26.7"]  # one province each
-    assert title(["21.2"] * 3 + ["26.1"] * 3 + rest) == "Medicinali e componenti elettronici primi in 3 province su 12 ciascuno"
+    assert title(["21.2"] * 3 + ["26.1"] * 3 + rest) == "Medicinali e componenti elettronici primi ciascuno in 3 province su 12"
     assert title(["21.2"] * 3 + ["26.1"] * 2 + ["30.3"] + rest) == \
         "Primo prodotto esportato nel maggior numero di province (3 su 12): medicinali"
     assert title(["26.1", "21.2", "30.3", "21.1", "26.8"] + rest + ["26.1"]) == \

@@ -22,11 +22,12 @@ from bulletin.indicators.compute import compute_indicators
 from bulletin.templates import Templates
 from bulletin.text import formatting
 from bulletin.text.citations import Citation, resolve
-from bulletin.text.grammar import approximation
+from bulletin.text.grammar import approximation, direction
 from bulletin.text.names import Names
 from bulletin.text.narrative import Narrative, write_narrative
 from bulletin.text.typography import typographic
-from bulletin.text.wording import Wording
+from bulletin.text.sections import MOVERS_AMONG
+from bulletin.text.wording import Wording, significant
 from conftest import SMALL_ROWS, national_sample, write_data
 
 TEMPLATES = Templates(None)
@@ -173,16 +174,20 @@ def test_every_figure_and_table_is_cited_and_no_parenthesis_follows_another(prin
         assert not re.search(rf"\) \((?:{figure}|{table}) \d", flat), (code, re.search(r".{40}\) \(\w+ \d", flat))
 
 
-# 6. No line broken inside a reference, a quarter or points -----------------------------------------------
+# 6. No line broken inside a reference, a quarter, points or a count -----------------------------------------------
 
 def test_references_quarters_and_points_never_break_across_lines(printed):
     assert typographic("(Figura 2; Tavola 3), Table 1, Figure 4") == \
         f"(Figura{NBSP}2; Tavola{NBSP}3), Table{NBSP}1, Figure{NBSP}4"
     assert typographic("nel II trimestre 2016, in Q2 2016, −1,5 punti, +0.4 percentage points") == \
         f"nel II{NBSP}trimestre{NBSP}2016, in Q2{NBSP}2016, −1,5{NBSP}punti, +0.4{NBSP}percentage points"
+    # A count and what it counts; not the last digits of an amount ("1.557,1 milioni" has its own).
+    assert typographic("primi 30 paesi, tra le 21 regioni, 1.557,1 milioni, nel 2017 (dati)") == \
+        f"primi 30{NBSP}paesi, tra le 21{NBSP}regioni, 1.557,1 milioni, nel 2017 (dati)"
     for (code, lang), text in printed.items():
         broken = re.search(r"\b(Figura|Tavola|Figure|Table|trimestre|I|II|III|IV|Q[1-4])\n\(?\d|"
-                           r"\b(I|II|III|IV)\ntrimestre|\d\n(punti|points|percentage)", text)
+                           r"\b(I|II|III|IV)\ntrimestre|\d\n(punti|points|percentage)|"
+                           r"(?<![\d.,])\b\d{1,3}\n(paesi|regioni|province|trimestri|countries|regions|quarters)\b", text)
         assert not broken, (code, broken.group(0))
 
 
@@ -335,3 +340,24 @@ def test_a_list_of_names_with_commas_of_their_own_is_split_by_semicolons(nationa
     assert [words["en"].join(two), words["en"].join(three)] == \
         ["watches, clocks (1); computers (2)", "watches, clocks (1); computers (2); and phones (3)"]
     assert words["it"].join(two) == "watches, clocks (1) e computers (2)"
+
+
+def test_the_markets_that_fell_are_called_the_largest_falls_only_when_there_were_more(national_data):
+    """"Le flessioni più ampie sono quelle verso la Germania e la Francia" promises a third: where
+    the two named are all the markets (2nd to 10th) that fell, they are "le uniche flessioni"
+    ("the only falls"); one alone is "l'unica flessione"."""
+    dataset = load_dataset(national_data)
+    said = {}
+    for code in reference.regions():
+        indicators = compute_indicators(dataset.trade, None, QUARTER, code)
+        leading = [d for d in indicators.destinations if 1 < d.rank <= MOVERS_AMONG and significant(d.previous_eur)]
+        falling = sum(direction(d.yoy_pct) == "down" for d in leading)
+        italian = " ".join(write_narrative(indicators, "it", TEMPLATES).destinations)
+        english = " ".join(write_narrative(indicators, "en", TEMPLATES).destinations)
+        expected = {1: ("l'unica flessione è quella", "the only fall was in"),
+                    2: ("le uniche flessioni sono quelle", "the only falls were in")}.get(
+            falling, ("le flessioni più ampie sono quelle", "the largest falls were in") if falling else None)
+        if expected:
+            assert expected[0] in italian and expected[1] in english, (code, falling, italian)
+            said[falling if falling < 3 else 3] = code
+    assert set(said) == {1, 2, 3}, said  # the sample has regions of each kind

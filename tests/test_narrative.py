@@ -141,7 +141,7 @@ def test_services_report_each_agency(sample, italian):
     # Innovhub: nothing fell. Promos: no firms fell (the business meetings, 116 in both years, are
     # no fall), but their activities did, and the text says so.
     assert "nessun servizio è in calo, né per imprese né per attività" in text
-    assert "le attività calano solo in “Incontri d'affari con buyer esteri” (652, −10,7%)" in text
+    assert "le attività calano solo in “Incontri d'affari con buyer esteri” (652 attività, −10,7%)" in text
 
 
 @needs_sample

@@ -27,6 +27,7 @@ from bulletin.pipeline import edition_content
 from bulletin.release import quarter_end, release_dates
 from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.text import formatting as fmt
+from bulletin.text import grammar
 from bulletin.text.markup import markdown_blocks
 from bulletin.text.narrative import write_narrative
 from conftest import national_sample
@@ -96,12 +97,18 @@ def test_services_only_where_configured_and_provinces_only_for_three_or_more(edi
             summary = " ".join(narrative.summary)
             assert "Tra le province" not in summary, code
             brief = narrative.exports[-1]
-            for province in indicators.provinces:  # each province's exports and share, in the text
-                assert fmt.share(province.share_of_region_pct, "it") in brief, (code, brief)
-            assert ("attribuisce alla provincia " in brief) == (len(indicators.provinces) == 1), brief
-            # An autonomous province is no region: its one province's share of "l'export", and where the rest is.
-            if len(indicators.provinces) == 1:
-                assert "regional" not in brief and "il resto è classificato come “province diverse e non specificate”" in brief, brief
+            if len(indicators.provinces) > 1:  # each province's exports and share, in the text
+                for province in indicators.provinces:
+                    assert fmt.share(province.share_of_region_pct, "it") in brief, (code, brief)
+            else:  # one province (an autonomous province is no region): only what no province has is told
+                [only] = indicators.provinces
+                rest = indicators.exports.value_eur - only.exports_eur
+                assert "regional" not in brief and fmt.share(only.share_of_region_pct, "it") not in brief, brief
+                share = fmt.share(rest / indicators.exports.value_eur * 100, "it")
+                article = grammar.figure_article(share, "it")
+                assert brief == (f"L'ISTAT non attribuisce ad alcuna provincia {article}{'' if article.endswith(chr(39)) else ' '}"
+                                 f"{share} dell'export ({fmt.money(rest, 'it')}), classificato come "
+                                 "“province diverse e non specificate”."), brief
 
 
 def plain_region_exports(trade: pd.DataFrame, period: str) -> pd.Series:

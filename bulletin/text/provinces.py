@@ -37,12 +37,15 @@ def provinces_in_brief(ind: Indicators, w: Wording) -> list[str]:
         return []
     if len(ind.provinces) == 1:
         only = ind.provinces[0]
+        if ind.exports.value_eur <= 0:  # nothing exported: nothing to attribute
+            return []
         if only.share_of_region_pct is not None and formatting.share(only.share_of_region_pct, w.lang) == \
                 formatting.share(100.0, w.lang):
             return [w.fill("provinces_brief_one_whole", province=w.province(only))]
-        return [w.fill("provinces_brief_one", province=w.province(only), value=w.money(only.exports_eur),
-                       change_note=w.change_note(only.exports_yoy_pct, only.exports_previous_eur),
-                       share=w.share(only.share_of_region_pct))]
+        # Said of the rest: "ISTAT attributes 97.1% to the province of Bolzano" read, in the
+        # edition of the Autonomous Province of Bolzano, as if the two were not one.
+        rest = ind.exports.value_eur - only.exports_eur
+        return [w.fill("provinces_brief_one", value=w.money(rest), share=w.share(rest / ind.exports.value_eur * 100))]
     items = [w.fill("province_brief_item", province=w.province(p), value=w.money(p.exports_eur),
                     change_note=w.change_note(p.exports_yoy_pct, p.exports_previous_eur),
                     share=w.share(p.share_of_region_pct))

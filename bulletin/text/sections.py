@@ -292,7 +292,7 @@ def destinations(ind: Indicators, w: Wording) -> list[str]:
                            if d.code in named_above else next(valued) for d in countries])
         paragraphs.append(w.fill(movers_key("destinations_movers_", rising, falling),
                                  from_rank=w.ordinal(leading[0].rank), to_rank=w.ordinal(leading[-1].rank),
-                                 **w.mover_words(len(rising), len(falling), "market_"),
+                                 **w.mover_words(len(rising), len(falling), "market_", shown=MOVERS_SHOWN),
                                  up_items=movers_listed(rising[:MOVERS_SHOWN]),
                                  down_items=movers_listed(falling[:MOVERS_SHOWN])))
     areas = _areas(ind, w)
@@ -352,6 +352,7 @@ def _services_fall(items: list, w: Wording) -> str:
             _, down, _, falling = found
             return w.fill(f"services_fall_{measure}" + ("_only" if falling == 1 else ""),
                           service=w.name(down.service), value=w.number(getattr(down, measure)),
+                          value_word=w.counted(getattr(down, measure), f"{measure}_short"),
                           change=w.pct(getattr(down, f"{measure}_yoy_pct")))
     return w.fill("services_fall_none")
 

@@ -3,8 +3,8 @@ no-break spaces where a line must not break.
 
 Templates, names and notes are written with the keyboard's straight ' and "; the printed bulletin
 gives ’ and “ ”. A reference and its number ("Figura 2", "Table 1"), a quarter ("II trimestre
-2016", "Q2 2016") and a figure and its points ("−1,5 punti") are joined by no-break spaces, so that
-no line ends inside them. The files an edition publishes as data (indicators.json, the CSV and
+2016", "Q2 2016"), a figure and its points ("−1,5 punti") and a count and what it counts ("30
+paesi") are joined by no-break spaces, so that no line ends inside them. The files an edition publishes as data (indicators.json, the CSV and
 Excel tables) keep the characters as they are. The minus sign and the no-break space between a
 figure and its unit come from `formatting` and `numbers.toml`.
 """
@@ -24,6 +24,7 @@ _UNBREAKABLE = re.compile("|".join((
     r"\b(?:I|II|III|IV) trimestre \d{4}\b",           # II trimestre 2016
     r"\bQ[1-4] \d{4}\b",                              # Q2 2016
     r"\d (?:punti|punto|points|point|percentage)\b",   # −1,5 punti
+    r"(?<![\d.,])\d{1,3} [^\W\d_]+",                    # 30 paesi, 12 trimestri, 21 regioni
 )))
 
 

@@ -139,13 +139,15 @@ class Wording:
             raise ConfigError(f"template {self.texts.name}: [plural] {key} must be a pair [singular, plural]")
         return forms[0] if count == 1 else forms[1]
 
-    def mover_words(self, rising: int, falling: int, kind: str = "") -> dict[str, str]:
+    def mover_words(self, rising: int, falling: int, kind: str = "", shown: int = 1) -> dict[str, str]:
         """{up_how} and {down_how} from [movers]: "la crescita più marcata", or "l'unica crescita"
-        when only one rose (a superlative of one reads as an error); `kind` "market_" for markets."""
+        when only one rose (a superlative of one reads as an error), or "le uniche flessioni" when
+        the `shown` named are all that fell ("le flessioni più ampie" of two promises others);
+        `kind` "market_" for markets."""
         words = self.texts.table("movers")
 
         def word(change: str, count: int) -> str:
-            key = f"{kind}{change}" + ("_only" if count == 1 else "")
+            key = f"{kind}{change}" + ("_only" if count == 1 else "_all" if 1 < count <= shown else "")
             if not isinstance(words.get(key), str):
                 raise ConfigError(f"template {self.texts.name}: [movers] needs {key}")
             return words[key]
