@@ -16,6 +16,7 @@ from bulletin.charts.canvas import draw_chart
 from bulletin.charts.specs import NO_BREAK
 from bulletin.templates import Templates
 from bulletin.text.formatting import change, in_unit, number, pct, quarter_label, table_unit
+from bulletin.text.narrative import write_narrative
 
 TEMPLATES = Templates(None)
 CHARTS_PRODUCTS = tuple(reference.PRODUCTS)  # the heat map's columns
@@ -48,6 +49,17 @@ def test_the_provinces_chart_gives_the_change_of_exports_and_of_imports(region):
         assert (exports.colour, imports.colour) == ("primary", "accent")
         assert exports.pieces[1][0] == change(p.exports_yoy_pct, p.exports_previous_eur, "it")
         assert imports.pieces[1][0] == change(p.imports_yoy_pct, p.imports_previous_eur, "it")
+
+
+def test_the_provinces_charts_name_each_province_as_the_text_and_the_tables_do(region):
+    """ "Monza e Brianza", as the text names it, not ISTAT's "Monza e della Brianza": one name in
+    the text, the tables and both charts of an edition."""
+    specs = _specs(region, "it")
+    narrative = write_narrative(region, "it", TEMPLATES)
+    ranked = sorted(region.provinces, key=lambda p: (-p.exports_eur, p.code))
+    assert [row.label for row in specs["provinces"].data.rows] == [narrative.province_names[p.code] for p in ranked]
+    assert set(specs["heatmap"].data.rows) == set(narrative.province_names.values())
+    assert "Monza e Brianza" in specs["heatmap"].data.rows and "Monza e della Brianza" not in specs["heatmap"].data.rows
 
 
 def test_the_heat_map_prints_shares_with_one_decimal_as_the_tables_do(region):

@@ -110,7 +110,7 @@ def provinces(ind: Indicators, words: ChartWords) -> Titled | None:
     unit = _table_unit_with_total([v for p in ranked for v in (p.exports_eur, p.imports_eur)],
                                   ind.exports.value_eur, ind.exports.previous_eur, ind.imports.value_eur,
                                   ind.imports.previous_eur)
-    rows = [BarRow(p.name[lang], (
+    rows = [BarRow(words.names.territory_name(p.code), (
         Bar(p.exports_eur / unit.divisor, "primary", ((in_unit(p.exports_eur, unit, lang), "text"), _change(
             p.exports_yoy_pct, p.exports_eur, p.exports_previous_eur, lang))),
         Bar(p.imports_eur / unit.divisor, "accent", ((in_unit(p.imports_eur, unit, lang), "text"), _change(
@@ -139,7 +139,7 @@ def heatmap(ind: Indicators, words: ChartWords) -> Titled | None:
         values.append(tuple(p.export_products_eur.get(c, 0.0) / total * 100.0 if total > 0 else None for c in codes))
     # The unit is in the key's title: a "%" in every cell would double the text to read.
     labels = tuple(tuple(_heat_label(v, lang) for v in row) for row in values)
-    heat = HeatMap(rows=tuple(p.name[lang] for p in ranked), values=tuple(values), labels=labels,
+    heat = HeatMap(rows=tuple(words.names.territory_name(p.code) for p in ranked), values=tuple(values), labels=labels,
                    columns=tuple(short.get(c) or reference.PRODUCTS[c].name(lang) for c in codes), key=(),
                    key_title=words.get("key_title"))
     return Titled(_heatmap_title(ranked, words), words.fill("subtitle"), heat)

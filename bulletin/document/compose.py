@@ -85,6 +85,7 @@ def typeset(inputs: DocumentInputs) -> DocumentInputs:
         return typographic(value) if isinstance(value, str) else [typographic(v) for v in value]
 
     narrative = replace(inputs.narrative, **{f.name: text(getattr(inputs.narrative, f.name))
-                                              for f in fields(inputs.narrative)})
+                                              for f in fields(inputs.narrative)
+                                              if f.name != "province_names"})  # names: set by the tables
     return replace(inputs, labels=PrintedTexts(inputs.labels), narrative=narrative, notes=blocks(inputs.notes),
                    services_text=blocks(inputs.services_text), methodology=blocks(inputs.methodology))

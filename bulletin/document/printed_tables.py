@@ -117,7 +117,8 @@ def provinces_table(ctx: SectionContext) -> tuple[TableText, str]:
     def amounts(now: float, before: float | None) -> list[str]:
         return [fmt.in_unit(now, unit, lang), _change(change_pct(now, before), now, before, lang)]
 
-    rows = [[p.name[lang], *amounts(p.exports_eur, p.exports_previous_eur), str(p.export_rank),
+    names = ctx.narrative.province_names  # as the text names them
+    rows = [[names.get(p.code, p.name[lang]), *amounts(p.exports_eur, p.exports_previous_eur), str(p.export_rank),
              *amounts(p.imports_eur, p.imports_previous_eur), str(p.import_rank),
              _product_name(p.top_export_product, short, lang)] for p in provinces]
     (exports_now, exports_before), (imports_now, imports_before) = unallocated

@@ -19,7 +19,7 @@ file and the code: a name never goes out without its article.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from bulletin import reference
 from bulletin.errors import ConfigError
@@ -61,6 +61,11 @@ class Names:
                 forms[spec] = escape(before + possessive.format(name=name))
         return Figure(escape(name), article, self.prepositions, stem=escape(entry.get("after_article", name)),
                       forms=forms, plural=plural)
+
+    def territory_name(self, code: str) -> str:
+        """The territory's name as the text gives it, plain: what tables and charts print beside
+        the text ("Monza e Brianza", "Reggio Emilia"), not ISTAT's label ("Monza e della Brianza")."""
+        return unescape(str(self.territory(code)))
 
     def country(self, code: str, name: str) -> Figure:
         """The country `name` (the tables' name) as a sentence names it, with its article."""

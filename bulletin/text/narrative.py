@@ -10,7 +10,7 @@ before it enters reportlab's paragraph mini-markup.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import unescape
 
 from bulletin import reference
@@ -36,6 +36,8 @@ class Narrative:
     territory: str               # the territory's name in running text, plain: "Valle d'Aosta", not the bilingual one
     territory_of: str            # the territory as the title qualifies it, plain text: "della Lombardia", "Lombardy's"
     territory_and_national_of: str  # the same beside Italy, for a title over both: "della Lombardia e dell'Italia"
+    province_names: dict[str, str] = field(default_factory=dict)  # code: the name the text gives ("Monza e
+    # Brianza", not ISTAT's "Monza e della Brianza"), for the tables and charts to print the same
 
 
 def write_narrative(indicators: Indicators, lang: str, templates: Templates,
@@ -51,7 +53,8 @@ def write_narrative(indicators: Indicators, lang: str, templates: Templates,
                      exports=exports(indicators, w) + provinces_in_brief(indicators, w),
                      products=products(indicators, w), destinations=destinations(indicators, w),
                      provinces=provinces(indicators, w), services=services(indicators, w),
-                     territory=unescape(str(w.territory(indicators.territory["code"]))),
+                     territory=w.names.territory_name(indicators.territory["code"]),
                      territory_of=unescape(w.fill("title_territory")),
                      territory_and_national_of=unescape(w.fill("title_territory_national",
-                                                               national=w.names.territory(reference.NATIONAL))))
+                                                               national=w.names.territory(reference.NATIONAL))),
+                     province_names={p.code: w.names.territory_name(p.code) for p in indicators.provinces})
