@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 from bulletin.cli import main
+from bulletin.templates import Templates
 from bulletin.text import formatting as fmt
+from bulletin.text.names import Names
 from bulletin.text.typography import typographic
 from conftest import REPO, SAMPLE_DATA
 
@@ -213,8 +215,11 @@ def test_every_figure_of_the_page_is_the_one_in_indicators_json(browser, server,
     provinces = tables["table-provinces"]["rows"]
     unit = fmt.table_unit([exports["value_eur"], ind["imports"]["value_eur"], exports["previous_eur"],
                            ind["imports"]["previous_eur"]])
+    templates = Templates(None)
+    names = Names(templates, lang, templates.texts(f"{lang}/narrative.toml"))  # as the text names them
     for province, row in zip(ind["provinces"], provinces):
-        assert row[:4] == [typographic(province["name"][lang]), fmt.in_unit(province["exports_eur"], unit, lang),
+        assert row[:4] == [typographic(names.territory_name(province["code"])),
+                           fmt.in_unit(province["exports_eur"], unit, lang),
                            fmt.pct(province["exports_yoy_pct"], lang), str(province["export_rank"])]
 
 
