@@ -92,7 +92,7 @@ def draw_chart(draw: Callable[[ChartCanvas, Any], None], data: Any, style: Chart
             text.set_text(typographic(text.get_text(), unbreakable=False))
         buffer = io.StringIO() if svg else None
         canvas.fig.savefig(path, format="pdf", metadata=PDF_METADATA, svg=buffer)
-        canvas.svg = buffer.getvalue() if buffer else ""
+        canvas.svg = buffer.getvalue() if buffer is not None else ""
     return canvas
 
 

@@ -31,9 +31,7 @@ from bulletin.templates import Templates, Texts
 from bulletin.text.formatting import pct, quarter_label
 from bulletin.text.grammar import Figure, direction, figure_article
 from bulletin.text.names import Names
-
-
-NO_BREAK = "\u00a0"  # a space a line is not broken at
+from bulletin.text.typography import NO_BREAK  # a space a line is not broken at
 
 
 @dataclass(frozen=True)

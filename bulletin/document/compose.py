@@ -82,10 +82,13 @@ def typeset(inputs: DocumentInputs) -> DocumentInputs:
         return None if items is None else [replace(b, markup=typographic(b.markup)) for b in items]
 
     def text(value):
-        return typographic(value) if isinstance(value, str) else [typographic(v) for v in value]
+        """A paragraph or a list of them typeset; names (`province_names`) as they are: the
+        tables set them."""
+        if isinstance(value, str):
+            return typographic(value)
+        return [typographic(v) for v in value] if isinstance(value, list) else value
 
     narrative = replace(inputs.narrative, **{f.name: text(getattr(inputs.narrative, f.name))
-                                              for f in fields(inputs.narrative)
-                                              if f.name != "province_names"})  # names: set by the tables
+                                              for f in fields(inputs.narrative)})
     return replace(inputs, labels=PrintedTexts(inputs.labels), narrative=narrative, notes=blocks(inputs.notes),
                    services_text=blocks(inputs.services_text), methodology=blocks(inputs.methodology))

@@ -23,9 +23,7 @@ from bulletin.text import formatting as fmt
 from bulletin.text.citations import resolve
 from bulletin.text.markup import Block
 from bulletin.text.narrative import Narrative
-from bulletin.text.typography import typographic
-
-NO_BREAK = "\u00a0"
+from bulletin.text.typography import NO_BREAK, last_word_joined, typographic
 
 
 @dataclass(frozen=True)
@@ -164,8 +162,7 @@ class SectionContext:
             values["unit"] = unit.replace(" ", NO_BREAK)
         title = self.markup(caption_key, quarter=self.quarter(), territory_of=self.territory_of,
                             territory_and_national_of=self.territory_and_national_of, **values)
-        head, space, last = title.rpartition(" ")
-        return f"{head}{NO_BREAK}{last}" if unit and space and values["unit"] in last else title
+        return last_word_joined(title) if unit and values["unit"] in title.rpartition(" ")[2] else title
 
     def key_figures(self) -> list[tuple[str, str, str]]:
         """The tiles of the summary (all five) and of the cover (the first four): value, label, note."""

@@ -24,7 +24,7 @@ from bulletin.document.context import SectionContext
 from bulletin.document.flowables import FormNumber, SectionTitle, contents_form, tiles
 from bulletin.document.styles import FRAME_WIDTH
 from bulletin.text import formatting as fmt
-from bulletin.text.typography import NO_BREAK
+from bulletin.text.typography import NO_BREAK, last_word_joined
 
 TITLE_SIZE = 30.0  # points: the cover title's size, where the territory's name fits the width
 
@@ -117,8 +117,7 @@ def last_word_kept(title: str) -> str:
     """The title with its last word joined to the one before by a no-break space, when that word
     would otherwise stand alone on the title's last line ("The Aosta Valley’s high-tech / exports");
     a last run already held together (the territory, "della Valle d’Aosta") stays as it is."""
-    head, _, last = title.rpartition(" ")
-    return f"{head}{NO_BREAK}{last}" if head and NO_BREAK not in last else title
+    return title if NO_BREAK in title.rpartition(" ")[2] else last_word_joined(title)
 
 
 def _title_size(title: str, font: str) -> float:

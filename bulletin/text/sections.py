@@ -350,9 +350,10 @@ def _services_fall(items: list, w: Wording) -> str:
         found = movers(items, lambda s: getattr(s, f"{measure}_yoy_pct"))
         if found and found[1] is not None:
             _, down, _, falling = found
+            value = getattr(down, measure)
             return w.fill(f"services_fall_{measure}" + ("_only" if falling == 1 else ""),
-                          service=w.name(down.service), value=w.number(getattr(down, measure)),
-                          value_word=w.counted(getattr(down, measure), f"{measure}_short"),
+                          service=w.name(down.service), value=w.number(value),
+                          value_word=w.counted(value, f"{measure}_short"),
                           change=w.pct(getattr(down, f"{measure}_yoy_pct")))
     return w.fill("services_fall_none")
 

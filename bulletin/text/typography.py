@@ -32,6 +32,13 @@ def _unbroken(match: re.Match) -> str:
     return match.group().replace(" ", NO_BREAK)
 
 
+def last_word_joined(text: str) -> str:
+    """`text` with its last word joined to the one before by a no-break space, so that it never
+    stands alone on a last line; unchanged if it has one word."""
+    head, space, last = text.rpartition(" ")
+    return f"{head}{NO_BREAK}{last}" if space else text
+
+
 def typographic(markup: str, unbreakable: bool = True) -> str:
     """`markup` (paragraph markup or plain text) with typographic apostrophes and quotes
     (dell'Italia -> dell’Italia, "n.d." -> “n.d.”) and, if `unbreakable`, no-break spaces where a
