@@ -39,8 +39,18 @@ def _command(commands, name: str, run, help: str, description: str, examples: li
     return parser
 
 
+def _quarter_argument(text: str) -> str:
+    """A quarter as the data name it, 2017Q1; "2017q1" is taken as that too."""
+    from bulletin.data.quarters import QUARTER_PATTERN  # here: the data package imports pandas
+
+    quarter = text.strip().upper()
+    if not QUARTER_PATTERN.fullmatch(quarter):
+        raise argparse.ArgumentTypeError(f"not a quarter like 2017Q1: {text!r}")
+    return quarter
+
+
 def _edition_options(parser: argparse.ArgumentParser, quarter_default: str) -> None:
-    parser.add_argument("--quarter", help=f"quarter like 2017Q1 (default: {quarter_default})")
+    parser.add_argument("--quarter", type=_quarter_argument, help=f"quarter like 2017Q1 (default: {quarter_default})")
     parser.add_argument("--territory", help="NUTS code (default: the first in edition.territories)")
     parser.add_argument("--lang", choices=["it", "en"], help="language (default: the first in edition.languages)")
 
@@ -82,14 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and those still provisional, up to the current one; keep each download in data/raw/ and import it as "
         "`data import` does. A quarter not released yet (HTTP 404) ends the run: exit 0, nothing written.",
         ["bulletin data fetch", "bulletin data fetch --quarter 2017Q2 --config /srv/bulletin/bulletin.toml"], archive=False)
-    fetcher.add_argument("--quarter", help="fetch this quarter (like 2017Q2) only")
+    fetcher.add_argument("--quarter", type=_quarter_argument, help="fetch this quarter (like 2017Q2) only")
 
     indicators = _command(
         commands, "indicators", _run_indicators, "print the quarter's indicators as JSON",
         "Compute every figure of the bulletin for a quarter and territory and print it as JSON.",
         ["bulletin indicators --quarter 2017Q1 --territory ITC4 > indicators.json"], archive=False)
-    indicators.add_argument("--quarter", help="quarter like 2017Q1 (default: the latest in the data)")
-    indicators.add_argument("--territory", default="ITC4", help="NUTS code (default: ITC4, Lombardia)")
+    indicators.add_argument("--quarter", type=_quarter_argument, help="quarter like 2017Q1 (default: the latest in the data)")
+    indicators.add_argument("--territory", help="NUTS code (default: the first of edition.territories, as build)")
 
     build = _command(
         commands, "build", _run_build, "compose the quarterly bulletin PDF",
@@ -207,19 +217,32 @@ def _run_indicators(args: argparse.Namespace) -> int:
 
     config = _config(args)
     dataset, quarter = _dataset_and_quarter(config, args.quarter)
-    services = dataset.services if config.services.covers(args.territory) else None
-    figures = compute_indicators(dataset.trade, services, quarter, args.territory, dataset.warnings)
+    territory = args.territory or _default_territory(config)
+    services = dataset.services if config.services.covers(territory) else None
+    figures = compute_indicators(dataset.trade, services, quarter, territory, dataset.warnings)
     json.dump(figures.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0
 
 
+def _counted(count: int, noun: str) -> str:
+    """"1 problem", "2 problems": the console's English counts."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _edition_key(config: Config, args: argparse.Namespace) -> tuple[str, str]:
-    return args.territory or config.edition.territories[0], args.lang or config.edition.languages[0]
+    """The edition a command makes when not told: the first configured territory and language."""
+    return args.territory or _default_territory(config), args.lang or config.edition.languages[0]
+
+
+def _default_territory(config: Config) -> str:
+    """The first territory of `edition.territories` that is one ("all" only adds the others)."""
+    return next((code for code in config.edition.territories if code != "all"), "ITC4")
 
 
 def _run_build(args: argparse.Namespace) -> int:
     from bulletin.archive.store import EditionLock
+    from bulletin.data.checks import require_both_flows
     from bulletin.pipeline import ensure_edition
     from bulletin.web import write_archive_pages
 
@@ -232,6 +255,7 @@ def _run_build(args: argparse.Namespace) -> int:
     if args.territory == "all" or (args.territory is None and "all" in config.edition.territories):
         return _build_all(config, dataset, quarter, args)
     territory, lang = _edition_key(config, args)
+    require_both_flows(dataset.trade, quarter, territory, config.paths.data)  # refused before any folder is made
     with EditionLock(config.paths.output, quarter, territory, lang):
         edition, _, built = ensure_edition(config, dataset, quarter, territory, lang, rebuild=args.rebuild)
     if built:
@@ -287,7 +311,8 @@ def _run_archive(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         count = len(all_editions(config.paths.output))
-        print(f"{count} editions checked: " + (f"{len(problems)} problems" if problems else "all files match"),
+        print(f"{_counted(count, 'edition')} checked: "
+              + (_counted(len(problems), "problem") if problems else "all files match"),
               file=sys.stderr)
         return 1 if problems else 0
     print_table(*edition_rows(all_editions(config.paths.output)))
@@ -296,19 +321,31 @@ def _run_archive(args: argparse.Namespace) -> int:
 
 def _run_send(args: argparse.Namespace) -> int:
     from bulletin.archive.store import EditionLock
+    from bulletin.data.checks import require_both_flows
+    from bulletin.delivery.mail import recipients_of
     from bulletin.delivery.publish import complete_quarters, deliver
-    from bulletin.pipeline import ensure_edition
+    from bulletin.pipeline import ensure_edition, plan_edition
     from bulletin.web import write_archive_pages
 
     config = _config(args)
     territory, lang = _edition_key(config, args)
     dataset, quarter = _dataset_and_quarter(config, args.quarter or None)
-    if not args.quarter:
-        quarter = complete_quarters(dataset, territory)[-1]
+    if not args.quarter:  # the newest complete one; with none, the check below says what is missing
+        quarter = (complete_quarters(dataset, territory) or [quarter])[-1]
+    require_both_flows(dataset.trade, quarter, territory, config.paths.data)  # refused before any folder is made
     with EditionLock(config.paths.output, quarter, territory, lang):
-        edition, content, built = ensure_edition(config, dataset, quarter, territory, lang)
-        if built:
-            write_archive_pages(config)
+        if args.dry_run:  # builds nothing: says what would be built and who would receive it
+            plan = plan_edition(config, dataset, quarter, territory, lang)
+            if plan.build:
+                wanted = args.to if args.to is not None else recipients_of(config.mail)
+                print(f"{quarter} {territory} {lang} r{plan.revision}, not built yet: would build it and send to "
+                      f"{', '.join(wanted) or 'nobody (no recipients configured)'}")
+                return 0
+            edition, content = plan.latest, plan.content
+        else:
+            edition, content, built = ensure_edition(config, dataset, quarter, territory, lang)
+            if built:
+                write_archive_pages(config)
         outcome = deliver(config, dataset, edition, content, recipients=args.to, force=args.force,
                           dry_run=args.dry_run)
     print(outcome.summary())
@@ -361,7 +398,8 @@ def _run_check(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     for note in placeholder_notes(config):
         print(f"note: {note}", file=sys.stderr)
-    print(f"{len(problems)} problems" if problems else "ready: fonts, templates, data, archive and mail settings OK",
+    print(_counted(len(problems), "problem") if problems
+          else "ready: fonts, templates, data, archive and mail settings OK",
           file=sys.stderr if problems else sys.stdout)
     return 2 if problems else 0
 
@@ -388,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     except BulletinError as exc:
         print(exc.render() if isinstance(exc, DataError) else f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # a reader that went away (`bulletin indicators | head`): `entry` ends quietly
+        raise
     except OSError as exc:  # disk full, permissions: the archive keeps its previous state
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)

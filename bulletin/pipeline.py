@@ -30,7 +30,7 @@ from bulletin.errors import ConfigError
 from bulletin.faults import checkpoint
 from bulletin.indicators.compute import Indicators, compute_indicators
 from bulletin.release import release_dates
-from bulletin.text.markup import applicable, markdown_blocks, read_notes
+from bulletin.text.markup import applicable, markdown_blocks, notes_file, read_notes
 from bulletin.text.narrative import write_narrative
 from bulletin.text.printable import check_printable
 from bulletin.text.revision import Revision, headline_changes
@@ -58,29 +58,48 @@ def edition_content(config: Config, dataset: Dataset, quarter: str, territory: s
     services = dataset.services if config.services.covers(territory) else None
     indicators = compute_indicators(dataset.trade, services, quarter, territory, dataset.warnings)
     figures = json.dumps(indicators.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    notes_file = config.notes_dir / f"{quarter}.md"
-    notes = read_notes(notes_file)
+    notes = read_notes(notes_file(config.notes_dir, quarter, lang))
     digest = hashlib.sha256((figures + "\0" + (notes or "")).encode("utf-8")).hexdigest()
     return EditionContent(quarter, territory, lang, indicators, figures, notes, digest)
 
 
-def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
-                   rebuild: bool = False) -> tuple[ArchivedEdition, EditionContent, bool]:
-    """The archived edition for these figures: the existing one, or a new build (a new revision
-    if the figures changed after it was sent). Returns the edition, its content and whether it
-    was built. Call while holding the edition's lock (`archive.store.EditionLock`)."""
+@dataclass(frozen=True)
+class EditionPlan:
+    """What the archive needs for an edition's current figures and notes: the latest archived
+    edition kept as it is (`build` false), or `revision` built (replacing `revises`, if any)."""
+
+    content: EditionContent
+    latest: ArchivedEdition | None
+    build: bool
+    revision: int
+    revises: str | None
+
+
+def plan_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
+                 rebuild: bool = False) -> EditionPlan:
+    """Unchanged figures build nothing; figures changed after sending make a new revision; an
+    edition never sent is rebuilt in place (and, with `rebuild`, even if unchanged)."""
     content = edition_content(config, dataset, quarter, territory, lang)
     latest = latest_edition(config.paths.output, quarter, territory, lang)
     if latest is not None and latest.manifest.get("content_sha256") == content.digest and not (rebuild and not latest.sent):
-        return latest, content, False
+        return EditionPlan(content, latest, False, latest.revision, latest.manifest.get("revises"))
     if latest is None:
-        revision, revises = 1, None
-    elif latest.sent:
-        revision, revises = latest.revision + 1, latest.folder.name
-    else:  # never sent: rebuilt in place
-        revision, revises = latest.revision, latest.manifest.get("revises")
-    edition = build_edition(config, dataset, content, revision=revision, revises=revises)
-    return edition, content, True
+        return EditionPlan(content, None, True, 1, None)
+    if latest.sent:
+        return EditionPlan(content, latest, True, latest.revision + 1, latest.folder.name)
+    return EditionPlan(content, latest, True, latest.revision, latest.manifest.get("revises"))
+
+
+def ensure_edition(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str,
+                   rebuild: bool = False) -> tuple[ArchivedEdition, EditionContent, bool]:
+    """The archived edition for these figures: the existing one, or a new build (`plan_edition`).
+    Returns the edition, its content and whether it was built. Call it holding the edition's
+    lock (`archive.store.EditionLock`)."""
+    plan = plan_edition(config, dataset, quarter, territory, lang, rebuild)
+    if not plan.build:
+        return plan.latest, plan.content, False
+    edition = build_edition(config, dataset, plan.content, revision=plan.revision, revises=plan.revises)
+    return edition, plan.content, True
 
 
 def build_edition(config: Config, dataset: Dataset, content: EditionContent, revision: int = 1,
@@ -125,7 +144,7 @@ def build_edition(config: Config, dataset: Dataset, content: EditionContent, rev
             "revises": revises, "version": __version__, "built_at": built_at.isoformat().replace("+00:00", "Z"),
             "published": dates.released.isoformat(), "pdf": pdf.name, "pages": info.pages, "title": info.title,
             "content_sha256": content.digest,
-            "inputs": input_hashes(config, dataset, quarter),
+            "inputs": input_hashes(config, dataset, quarter, lang),
             "outputs": output_hashes(work), "deliveries": [],
         })
     log.info("built %s (%d pages)", final / pdf.name, info.pages)
@@ -171,15 +190,15 @@ def printed_texts(config: Config, content: EditionContent, printed: Indicators,
     texts += [(services if shown.service == data.service else names_file, "service", shown.service)
               for data, shown in zip(content.indicators.services, printed.services)]
     if content.notes:
-        texts.append((str(config.notes_dir / f"{content.quarter}.md"), None, content.notes))
+        texts.append((str(notes_file(config.notes_dir, content.quarter, content.lang)), None, content.notes))
     return texts
 
 
-def input_hashes(config: Config, dataset: Dataset, quarter: str) -> dict[str, str]:
+def input_hashes(config: Config, dataset: Dataset, quarter: str, lang: str) -> dict[str, str]:
     """The SHA-256 of every file an edition is made from, as its manifest records them: the data
-    files as they were when loaded (hashed once, by `load_dataset`), and the quarter's notes."""
+    files as they were when loaded (hashed once, by `load_dataset`), and the edition's notes."""
     hashes = {str(path): dataset.source_hashes[path] for path in dataset.source_files}
-    notes = config.notes_dir / f"{quarter}.md"
+    notes = notes_file(config.notes_dir, quarter, lang)
     if notes.is_file():
         hashes[str(notes)] = sha256_of(notes)
     return hashes

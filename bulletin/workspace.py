@@ -19,7 +19,9 @@ SAMPLE_DATA = Path(__file__).resolve().parent / "sample"
 
 NOTES_README = """\
 The editor's comments. A Markdown file named after a quarter, such as 2017Q1.md, is printed as the
-commentary of that quarter's editions. `paths.notes` in bulletin.toml can point elsewhere.
+commentary of that quarter's editions, in every language. 2017Q1.en.md, if there is one, is printed
+in the English editions instead (and 2017Q1.it.md in the Italian ones): a note for the Italian
+editions only is 2017Q1.it.md alone. `paths.notes` in bulletin.toml can point elsewhere.
 """
 
 TEMPLATES_README = """\

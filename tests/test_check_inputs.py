@@ -102,12 +102,25 @@ def test_money_and_numbers_format_any_value_without_raising(value):
        lang=st.sampled_from(["it", "en"]))
 def test_numbers_print_as_the_locales_pattern_prints_them(value, decimals, lang):
     """Written by hand for speed, a number reads exactly as Babel's "#,##0.0…" pattern of the
-    language's locale writes the same rounded value: separators, rounding, the largest floats."""
-    rounded = round(value, decimals) if decimals else round(value)
-    with decimal.localcontext(prec=400):
+    language's locale writes it, rounding half up: separators, rounding, the largest floats."""
+    with decimal.localcontext(prec=400, rounding=decimal.ROUND_HALF_UP):
         expected = parse_pattern("#,##0" + "." * bool(decimals) + "0" * decimals).apply(
-            rounded, Locale.parse(formatting.LOCALES[lang]))
+            value, Locale.parse(formatting.LOCALES[lang]))
     assert formatting.number(value, lang, decimals) == expected.replace("-", formatting.MINUS, 1)
+
+
+@pytest.mark.parametrize("value, decimals, printed", [
+    (3.15, 1, "3,2"), (1.05, 1, "1,1"), (2.85, 1, "2,9"), (0.125, 2, "0,13"), (2.5, 0, "3"), (-2.5, 0, "−3"),
+    (-0.05, 1, "−0,1"), (1.04999, 1, "1,0"), (3150000000 / 1e9, 1, "3,2")])
+def test_a_figure_halfway_is_rounded_away_from_zero_as_a_reader_rounds_it(value, decimals, printed):
+    """On the decimal figure, not on the binary float (3.15 is 3.1499999… in binary, which
+    Python's round() and format() take down to 3,1)."""
+    assert formatting.number(value, "it", decimals) == printed
+
+
+def test_a_sample_total_of_exactly_3_15_billion_reads_3_2_billion():
+    assert formatting.money(3_150_000_000, "it") == "3,2\u00a0miliardi di euro"
+    assert formatting.pct(12.25, "it") == "+12,3%" and formatting.pct(-12.25, "it") == "−12,3%"
 
 
 @pytest.mark.parametrize("value", ["1.234", "12.345.678", "1234.567", " 1.234 "])
@@ -194,6 +207,14 @@ def test_a_quarter_with_one_flow_is_checked_with_a_warning_and_not_built(site, c
     assert refused(capsys, ["build"], site) == [
         f"{data / 'trade'}: quarter 2017Q2 has no export rows for Lombardy (ITC4): a bulletin needs both flows "
         "(import them, or choose an earlier quarter with --quarter)"]
+
+
+def test_a_territory_the_data_do_not_cover_is_refused_saying_so_and_leaves_no_folder(site, capsys):
+    data = write_data(site / "data")
+    assert refused(capsys, ["build", "--territory", "ITC1"], site) == [
+        f"{data / 'trade'}: the data have no rows for Piedmont (ITC1) in any quarter: import its files, or choose "
+        "a territory the data cover"]
+    assert not (site / "output").exists()
 
 
 def test_a_region_missing_one_flow_in_a_quarter_is_refused(tmp_path, capsys):
@@ -289,6 +310,31 @@ def test_control_characters_in_notes_are_refused_naming_line_and_character(site,
     assert line in capsys.readouterr().err
 
 
+def test_a_note_for_one_language_is_printed_in_that_language_only(site, capsys):
+    """`<quarter>.<lang>.md` replaces `<quarter>.md` for that language; alone, it is that
+    language's note and the other language prints none."""
+    notes = site / "data" / "notes"
+    notes.mkdir()
+    (notes / "2017Q1.md").write_text("Un trimestre **da record**.\n", encoding="utf-8")
+    (notes / "2017Q1.en.md").write_text("A **record** quarter.\n", encoding="utf-8")
+
+    def page(lang: str) -> str:
+        assert main(["build", "--lang", lang]) == 0
+        return (site / "output" / "2017Q1" / "ITC4" / f"{lang}-r1" / "index.html").read_text(encoding="utf-8")
+
+    assert "Un trimestre <b>da record</b>" in page("it")
+    english = page("en")
+    assert "A <b>record</b> quarter" in english and "Un trimestre" not in english
+    (notes / "2017Q1.md").rename(notes / "2017Q1.it.md")
+    (notes / "2017Q1.en.md").unlink()
+    assert main(["build", "--lang", "en"]) == 0  # unsent, rebuilt in place: now without a note
+    english = (site / "output" / "2017Q1" / "ITC4" / "en-r1" / "index.html").read_text(encoding="utf-8")
+    assert "<b>record</b>" not in english and "da record" not in english
+    (notes / "2017Q1.en.md").write_text("A \x1b quarter.\n", encoding="utf-8")
+    assert main(["check"]) == 2
+    assert f"{notes / '2017Q1.en.md'}:1: control character U+001B ESCAPE" in capsys.readouterr().err
+
+
 # --- brand files --------------------------------------------------------------------------------
 
 def brand_folder(root, logo: tuple[str, bytes] | None = None, font: bytes | None = None):
@@ -304,6 +350,18 @@ def brand_folder(root, logo: tuple[str, bytes] | None = None, font: bytes | None
         (folder / "fonts" / "OpenSans-Regular.ttf").write_bytes(font)
     (root / "bulletin.toml").write_text('[paths]\nbrand = "brand"\n', encoding="utf-8")
     return folder
+
+
+def test_check_counts_each_problem_once_and_checks_the_notes_even_with_a_broken_brand(site, capsys):
+    brand_folder(site, logo=("logo.svg", b"<svg><broken"))
+    notes = site / "data" / "notes"
+    notes.mkdir()
+    (notes / "2017Q1.md").write_text("Un \x1b trimestre.\n", encoding="utf-8")
+    assert main(["check"]) == 2
+    *problems, summary = capsys.readouterr().err.strip().splitlines()
+    assert summary == "2 problems" and len(problems) == 2, problems
+    assert "logo" in problems[0] and "cannot be drawn (not an SVG image)" in problems[0]
+    assert problems[1].startswith(f"{notes / '2017Q1.md'}:1: control character U+001B ESCAPE")
 
 
 def test_check_notes_the_shipped_example_contact_until_a_brand_gives_its_own(site, capsys):

@@ -85,6 +85,14 @@ def test_indicators_command_prints_the_json_contract(capsys):
                                              "share_of_region_pct", "top_export_product"}
 
 
+def test_indicators_are_of_the_edition_build_makes_when_no_territory_is_named(tmp_path, capsys):
+    """The first configured territory, as `build` and `send` take it: the figures of that edition."""
+    config = tmp_path / "bulletin.toml"
+    config.write_text('[edition]\nterritories = ["all", "ITC4C"]\n', encoding="utf-8")
+    assert main(["indicators", "--config", str(config), "--quarter", "2017Q1", "--data", str(SAMPLE_DATA)]) == 0
+    assert json.loads(capsys.readouterr().out)["territory"]["code"] == "ITC4C"
+
+
 @pytest.mark.parametrize("command", [[], ["data", "check"], ["data", "import"], ["indicators"], ["build"], ["archive"],
                                      ["send"], ["publish"], ["schedule"], ["status"]])
 def test_every_command_has_help_with_an_example(command):
@@ -167,3 +175,19 @@ def test_the_console_command_flushes_its_output_and_exit_code_before_it_ends(tmp
                             timeout=300)
     assert failed.returncode == 2 and failed.stdout == ""
     assert "2017Q1.csv.gz: not a readable gzip file" in failed.stderr
+
+
+def test_a_quarter_is_read_in_either_case_and_anything_else_is_refused_by_the_parser(capsys):
+    assert main(["indicators", "--quarter", "2017q1", "--data", str(SAMPLE_DATA)]) == 0
+    assert json.loads(capsys.readouterr().out)["quarter"] == "2017Q1"
+    with pytest.raises(SystemExit) as exited:
+        main(["indicators", "--quarter", "2017Z1", "--data", str(SAMPLE_DATA)])
+    assert exited.value.code == 2 and "not a quarter like 2017Q1: '2017Z1'" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`bulletin indicators | head -1`: the pipe closes under the command, which says nothing of it."""
+    command = subprocess.Popen([sys.executable, "-m", "bulletin.cli", "indicators", "--data", str(SAMPLE_DATA)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command.stdout.close()  # gone before the command writes anything (it reads the data first)
+    assert command.wait(timeout=120) == 1 and command.stderr.read() == b""

@@ -104,7 +104,7 @@ def test_a4_pages_and_enough_of_them(edition):
 def test_seed_figures_are_printed_the_italian_way(edition):
     _, _, pages = edition
     text = flat(" ".join(pages))
-    for figure in ["3,1 miliardi", "+13,0%", "10,0 miliardi", "+6,0%", "+49,5%", "409 milioni", "+68,0%",
+    for figure in ["3,2 miliardi", "+13,0%", "10,0 miliardi", "+6,0%", "+49,5%", "409 milioni", "+68,0%",
                    "171 milioni", "+49,0%", "132 milioni", "+45,0%", "9,5 miliardi", "+70,1%", "31,5%"]:
         assert figure in text, figure
     for name in ["Stati Uniti", "Germania", "Svizzera", "Regno Unito", "Giappone", "Milano", "Monza e Brianza",
@@ -182,7 +182,7 @@ def test_english_edition(tmp_path, monkeypatch):
     out = build(tmp_path, monkeypatch, "--lang", "en")
     pdf = out / "2017Q1" / "ITC4" / "en-r1" / "hitech-bulletin-lombardy-2017Q1.pdf"
     text = flat(" ".join(page.extract_text() for page in PdfReader(pdf).pages))
-    assert "+13.0%" in text and "€3.1 billion" in text and "United States" in text and "Contents" in text
+    assert "+13.0%" in text and "€3.2 billion" in text and "United States" in text and "Contents" in text
     assert "+13,0%" not in text
     with pikepdf.open(pdf) as document:
         assert str(document.Root.Lang) == "en-GB"

@@ -107,7 +107,7 @@ def test_printed_text_has_typographic_apostrophes_and_quotes(layout_text):
 
 
 def test_a_figure_and_its_unit_are_joined_by_a_no_break_space():
-    assert fmt.money(3.15e9, "it") == "3,1\u00a0miliardi di euro"
+    assert fmt.money(3.15e9, "it") == "3,2\u00a0miliardi di euro"
     assert fmt.money(831_832, "it") == "832\u00a0mila\u00a0euro"   # never "831.832 euro" in prose
     assert fmt.money(831_832, "en") == "€832,000"  # English prose writes thousands out
     assert fmt.pct(-2.44, "it") == "−2,4%" and fmt.number(-3200, "it") == "−3.200"

@@ -67,7 +67,7 @@ def test_italian_summary_gives_the_figures_as_the_formatters_print_them(sample, 
     assert pct(ind.national_exports.yoy_pct, "it") in text
     assert money(ind.trade_eur, "it") in text
     # The press release's approximations, each with the exact figure beside it.
-    assert "oltre 3\u00a0miliardi (3,1\u00a0miliardi di euro)" in text  # no line break inside a figure
+    assert "oltre 3\u00a0miliardi (3,2\u00a0miliardi di euro)" in text  # no line break inside a figure
     assert "circa un terzo (31,5%)" in text
     assert "della Lombardia" in text and "in crescita" in text
     assert italian.headline == f"Export hi-tech a {money(ind.exports.value_eur, 'it')} ({pct(ind.exports.yoy_pct, 'it')})"

@@ -94,6 +94,10 @@ def test_publish_builds_archives_and_mails_once_then_follows_new_quarters_and_re
 
 def test_send_dry_run_and_force(site, capsys):
     folder, recorder = site
+    assert main(["send", "--dry-run"]) == 0  # nothing archived yet: builds nothing either
+    assert "r1, not built yet: would build it and send to a@example.org, b@example.org" in capsys.readouterr().out
+    assert latest_edition(folder / "output", "2017Q1", "ITC4", "it") is None and recorder.envelopes == []
+    assert main(["build"]) == 0
     assert main(["send", "--dry-run"]) == 0
     assert "would send to a@example.org, b@example.org" in capsys.readouterr().out
     assert recorder.envelopes == []

@@ -135,6 +135,6 @@ def test_the_tables_and_text_print_the_published_figures_in_their_units(q1_2017)
     assert fmt.in_unit(products["21.2"].value_eur, unit, "it") == "1.050,0"
     assert fmt.in_unit(partners["US"].value_eur, unit, "it") == "409,0"
     assert fmt.change(partners["US"].yoy_pct, partners["US"].previous_eur, "it") == "+68,0%"
-    assert fmt.money(q1_2017.exports.value_eur, "it") == "3,1\u00a0miliardi di euro"
+    assert fmt.money(q1_2017.exports.value_eur, "it") == "3,2\u00a0miliardi di euro"
     assert fmt.money(partners["GB"].value_eur, "it") == "171\u00a0milioni di euro"
     assert fmt.money(q1_2017.balance_eur, "it", unit=False) == "\u22123,2\u00a0miliardi"

@@ -196,6 +196,7 @@ def test_a_year_of_days_runs_the_job_once_a_day(tmp_path, at):
     assert run_scheduler(job, ScheduleConfig(at=at, timezone="Europe/Rome"), tmp_path,
                          now=clock.now, sleep=clock.sleep, stop=stop) == 0
     assert len(calls) == 366
+    assert read_status(tmp_path).endswith("next run: not scheduled")  # stopped: no run promised
     assert calls[0] == rome(2017, 1, 1, 10, 0)  # the catch-up, at start
     daily = [c.astimezone(ROME) for c in calls[1:]]
     assert [d.date() for d in daily] == [date(2017, 1, 2) + timedelta(days=i) for i in range(365)]
@@ -239,23 +240,25 @@ def test_heartbeat_has_next_run_and_status_reads_it(tmp_path):
     assert read_status(tmp_path) == "never run"
     clock = FakeClock(rome(2017, 3, 25, 12, 0))
     stop = threading.Event()
-    calls = []
+    calls, while_running = [], []
 
     def job():
         calls.append(clock.now())
-        if len(calls) == 2:
+        if len(calls) == 2:  # what status said between the first run and this one
+            while_running.append(read_status(tmp_path))
             stop.set()
         return JobOutcome(True, "2017Q1 ITC4 it: sent to 2")
 
     run_scheduler(job, ScheduleConfig(at="02:30"), tmp_path, now=clock.now, sleep=clock.sleep, stop=stop)
+    assert while_running == ["last run: 2017-03-25T11:00:00+00:00\nresult: ok (2017Q1 ITC4 it: sent to 2)\n"
+                             "next run: 2017-03-26T01:00:00+00:00"]  # 02:30 does not exist that day: 03:00
     heartbeat = json.loads((tmp_path / "heartbeat.json").read_text(encoding="utf-8"))
     assert heartbeat == {"last_run": "2017-03-26T01:00:00+00:00", "result": "ok",
-                         "summary": "2017Q1 ITC4 it: sent to 2",
-                         "next_run": "2017-03-27T00:30:00+00:00"}
+                         "summary": "2017Q1 ITC4 it: sent to 2", "next_run": None}  # stopped
     status = read_status(tmp_path)
     assert "last run: 2017-03-26T01:00:00+00:00" in status
     assert "result: ok (2017Q1 ITC4 it: sent to 2)" in status
-    assert "next run: 2017-03-27T00:30:00+00:00" in status
+    assert "next run: not scheduled" in status
 
 
 def test_status_of_an_unreadable_heartbeat(tmp_path):

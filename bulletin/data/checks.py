@@ -250,6 +250,10 @@ def require_both_flows(trade: pd.DataFrame, quarter: str, territory: str, data_d
         flow = missing_flow(rows.loc[rows["territory"] == code, "flow"].unique())
         if flow is not None:
             name = reference.TERRITORIES[code].name_en
+            if code not in set(trade["territory"].unique()):
+                raise DataError([Problem(str(data_dir / "trade"), None, None,
+                                         f"the data have no rows for {name} ({code}) in any quarter: import its "
+                                         "files, or choose a territory the data cover")])
             raise DataError([Problem(str(data_dir / "trade"), None, None,
                                      f"quarter {quarter} has no {flow} rows for {name} ({code}): a bulletin needs "
                                      "both flows (import them, or choose an earlier quarter with --quarter)")])

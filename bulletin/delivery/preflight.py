@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import tempfile
 
-from bulletin.brand import configured_brand, glyph_problems
+from bulletin.brand import configured_brand, glyph_problems, load_brand
 from bulletin.config import Config
 from bulletin.data.quarters import QUARTER_PATTERN
 from bulletin.data.trade import load_dataset
 from bulletin.delivery.mail import recipients_of
 from bulletin.errors import BulletinError
-from bulletin.templates import Templates
+from bulletin.templates import SHIPPED_TEMPLATES, Templates
 from bulletin.text.controls import control_characters
-from bulletin.text.markup import read_notes
+from bulletin.text.formatting import LOCALES
+from bulletin.text.markup import is_notes_file, read_notes
 from bulletin.text.printable import check_printable
 
 TEMPLATES_PER_LANGUAGE = ("labels.toml", "tables.toml", "narrative.toml", "names.toml", "territories.toml",
@@ -35,10 +36,11 @@ def run_checks(config: Config) -> list[str]:
     brand = _collect(problems, lambda: configured_brand(config))
     if brand is not None:
         problems += glyph_problems(brand)
-        for notes in sorted(config.notes_dir.glob("*.md")) if config.notes_dir.is_dir() else []:
-            if QUARTER_PATTERN.fullmatch(notes.stem):  # what a build of that quarter reads
-                _collect(problems, lambda: check_printable([(str(notes), None, read_notes(notes) or "")],
-                                                           brand.fonts["regular"]))
+    # With a brand that cannot be read, the notes are still checked, in the shipped brand's font.
+    font = (brand or load_brand(SHIPPED_TEMPLATES / "brand")).fonts["regular"]
+    for notes in sorted(config.notes_dir.glob("*.md")) if config.notes_dir.is_dir() else []:
+        if is_notes_file(notes, QUARTER_PATTERN, LOCALES):  # what a build of that quarter reads
+            _collect(problems, lambda: check_printable([(str(notes), None, read_notes(notes) or "")], font))
     dataset = _collect(problems, lambda: load_dataset(config.paths.data))
     if dataset is not None and not len(dataset.trade):
         problems.append(f"{config.paths.data}: no trade rows")
@@ -91,5 +93,11 @@ def _collect(problems: list[str], action):
     try:
         return action()
     except BulletinError as exc:
-        problems.extend(str(exc).splitlines())
+        # One problem a line; an error that lists several under a heading ("brand … is not
+        # valid:" and an indented line each) gives a line each, with its heading.
+        heading, *items = str(exc).splitlines()
+        if items and heading.endswith(":"):
+            problems.extend(f"{heading} {item.strip()}" for item in items)
+        else:
+            problems.extend([heading, *items])
         return None

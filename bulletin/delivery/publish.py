@@ -82,7 +82,8 @@ class EditionOutcome:
         return not (self.pending or self.failure or self.unknown)
 
     def summary(self) -> str:
-        parts = [f"{self.quarter} {self.territory} {self.lang} r{self.revision}", "built" if self.built else "archived"]
+        parts = [f"{self.quarter} {self.territory} {self.lang} r{self.revision}",
+                 "built" if self.built else "already built"]
         if self.delivered:
             parts.append(f"sent to {len(self.delivered)}")
         if self.refused:
@@ -280,7 +281,7 @@ def _publish_one(config: Config, dataset: Dataset, quarter: str, territory: str,
                  current: bool) -> EditionOutcome | None:
     with EditionLock(config.paths.output, quarter, territory, lang):
         latest = latest_edition(config.paths.output, quarter, territory, lang)
-        inputs = _fingerprint(input_hashes(config, dataset, quarter))
+        inputs = _fingerprint(input_hashes(config, dataset, quarter, lang))
         checked = edition_folder(config.paths.output, quarter, territory, lang, 1).with_name(f".{lang}.checked")
         if latest is not None and inputs in (_fingerprint(latest.manifest.get("inputs", {})), _read_text(checked)):
             # Nothing it was made from has changed since it was built or last checked: no figure

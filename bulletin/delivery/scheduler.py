@@ -369,6 +369,7 @@ def run_scheduler(job: Callable[[], JobOutcome], config: ScheduleConfig, state_d
             remaining = (daily.next_run - now()).total_seconds()
             if remaining > 0 and not stop.is_set():
                 sleep(min(remaining, MAX_SLEEP_SECONDS))
+        _set_heartbeat_next_run(state_dir, None)  # `bulletin status` no longer promises a run
         log.info("scheduler stopped")
         return 0
     finally:

@@ -109,22 +109,36 @@ NOT_AVAILABLE = {lang: number_words(lang).not_available for lang in LOCALES}
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """A plain number with the locale's grouping and decimal separators: 11.271.607 / 11,271,607.
 
-    Rounded as Python rounds (half to even, on the float's exact value), then written with the
-    separators of the language's locale (CLDR, through Babel): what Babel's "#,##0.0" pattern
-    writes for the rounded value, at a fiftieth of its cost (an edition formats about two
-    thousand numbers). Any float prints, the largest in full; what is not a number, as "n.d.".
-    The data stage refuses such values; a figure derived from them (a ratio, a sum) must still
-    never stop an edition.
+    Rounded as `rounded` rounds (half away from zero, on the decimal figure), then written with
+    the separators of the language's locale (CLDR, through Babel): what Babel's "#,##0.0" pattern
+    writes for the value, rounding half up, at a fiftieth of its cost (an edition formats about
+    two thousand numbers). Any float prints, the largest in full; what is not a number, as
+    "n.d.". The data stage refuses such values; a figure derived from them (a ratio, a sum) must
+    still never stop an edition.
     """
     if not math.isfinite(value):
         return number_words(lang).not_available
-    rounded = round(value, decimals) if decimals else round(value)
-    if abs(rounded) >= 10.0 ** (15 - decimals):  # past a float's 15 sure digits: its shortest ones, not
-        # its binary expansion (1e308 as a 1 and zeros)
-        rounded = decimal.Decimal(repr(rounded))
-    text = f"{rounded:,.{decimals}f}"
+    text = f"{_rounded_decimal(value, decimals):,.{decimals}f}"
     text = text.translate(_separators(lang))
     return MINUS + text[1:] if text.startswith("-") else text
+
+
+def rounded(value: float, decimals: int = 0) -> float:
+    """`value` to `decimals` places as the bulletin prints it: half away from zero, on the decimal
+    figure the float stands for (its shortest form, `repr`), as a reader rounds the figure of the
+    data and as a spreadsheet's ROUND does: 3,15 billion is 3,2; 1,05 is 1,1. Python's `round`
+    rounds the binary float instead (3.15 is 3.1499999…), half to even, and printed 3,1."""
+    if not math.isfinite(value):
+        return value
+    return float(_rounded_decimal(value, decimals))
+
+
+_EXACT = decimal.Context(prec=400)  # every digit of the largest float, and of its decimals
+
+
+def _rounded_decimal(value: float, decimals: int) -> decimal.Decimal:
+    exact = decimal.Decimal(repr(float(value)))  # float(): a NumPy scalar's repr names its type
+    return exact.quantize(decimal.Decimal(1).scaleb(-decimals), decimal.ROUND_HALF_UP, _EXACT)
 
 
 @lru_cache(maxsize=None)
@@ -144,11 +158,11 @@ def pct(value: float | None, lang: str, decimals: int = 1, signed: bool = True) 
     """A percentage change: +13,0%, −2,4%; "n.d." when there is no base to compare with."""
     if value is None or not math.isfinite(value):
         return number_words(lang).not_available
-    rounded = round(value, decimals)
-    if rounded == 0:
-        rounded = 0.0  # no "-0,0%"
-    text = number(abs(rounded), lang, decimals)
-    sign = ("+" if rounded > 0 else MINUS if rounded < 0 else "") if signed else (MINUS if rounded < 0 else "")
+    printed = rounded(value, decimals)
+    if printed == 0:
+        printed = 0.0  # no "-0,0%"
+    text = number(abs(printed), lang, decimals)
+    sign = ("+" if printed > 0 else MINUS if printed < 0 else "") if signed else (MINUS if printed < 0 else "")
     return f"{sign}{text}%"
 
 
@@ -190,7 +204,7 @@ def money(value_eur: float, lang: str, decimals: int | None = None, unit: bool =
     (singular, plural) = {1e9: words.billion, 1e6: words.million, 1e3: words.thousand}[divisor]
     text = number(value_eur / divisor, lang, places)
     if divisor == 1e3 and words.thousand_in_full:
-        amount = number(round(value_eur / divisor, places) * divisor, lang)
+        amount = number(rounded(value_eur / divisor, places) * divisor, lang)
     else:
         amount = (singular if text == "1" else plural).format(n=text)
     if not unit:
@@ -203,7 +217,7 @@ def _scale(value_eur: float) -> tuple[float, int] | None:
     for divisor in (1e9, 1e6, 1e3):
         if abs(value_eur) >= divisor * 0.9995:
             scaled = value_eur / divisor
-            return divisor, 1 if divisor == 1e9 or abs(round(scaled, 1)) < 100 else 0
+            return divisor, 1 if divisor == 1e9 or abs(rounded(scaled, 1)) < 100 else 0
     return None
 
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from babel import Locale
 
-from bulletin.text.formatting import LOCALES, number
+from bulletin.text.formatting import LOCALES, number, rounded
 
 OVER_TOLERANCE = 0.05     # "oltre 3 miliardi" for up to 5% above the round figure (not 97 million for 90)
 UNDER_TOLERANCE = 0.025   # "quasi 300 milioni" for up to 2.5% below it (293 million, not 574 for 600)
@@ -42,7 +42,7 @@ def direction(change: float | None, decimals: int = 1) -> str:
     """"up", "down", "flat" (zero as printed) or "na" (no base to compare with)."""
     if change is None:
         return "na"
-    printed = round(change, decimals)
+    printed = rounded(change, decimals)
     if printed == 0:
         return "flat"
     return "up" if printed > 0 else "down"

@@ -34,6 +34,20 @@ class Block:
     markup: str   # reportlab mini-markup: text escaped first, then <b>/<i> added for ** and *
 
 
+def notes_file(folder: Path, quarter: str, lang: str) -> Path:
+    """The editor's note an edition prints: `<quarter>.<lang>.md` when there is one, written for
+    that language's readers; else `<quarter>.md`, which every language of the quarter prints. A
+    note for one language only is `<quarter>.<lang>.md` with no `<quarter>.md` beside it."""
+    own = folder / f"{quarter}.{lang}.md"
+    return own if own.is_file() else folder / f"{quarter}.md"
+
+
+def is_notes_file(path: Path, quarters: re.Pattern, langs: Collection[str]) -> bool:
+    """Whether a build reads `path` as notes (`notes_file`): `2017Q1.md` or `2017Q1.en.md`."""
+    quarter, _, lang = path.name.removesuffix(".md").partition(".")
+    return path.suffix == ".md" and bool(quarters.fullmatch(quarter)) and (not lang or lang in langs)
+
+
 def read_notes(path: Path) -> str | None:
     """The editor's notes in `path`, or None when there is no such file.
 
