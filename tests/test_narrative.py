@@ -57,6 +57,16 @@ def italian(sample):
 
 
 @needs_sample
+def test_the_trend_range_tells_its_highest_apart_from_this_quarter_printed_alike(sample, italian):
+    """3,15 billion this quarter and 3,22 in Q4 2016 both print "3,2 miliardi": the range then
+    gives the highest a decimal more, or this quarter would read as the highest."""
+    text = " ".join(paragraphs(italian))
+    assert "ammontano a 3,2\u00a0miliardi di euro" in text
+    assert "e 3,22\u00a0miliardi di euro (IV trimestre 2016)" in text
+    assert "e 6,6\u00a0miliardi di euro (IV trimestre 2016)" in text  # imports: 6,4 this quarter, apart already
+
+
+@needs_sample
 def test_italian_summary_gives_the_figures_as_the_formatters_print_them(sample, italian):
     ind = sample[1]
     text = " ".join(italian.summary)
