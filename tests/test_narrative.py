@@ -18,7 +18,7 @@ from bulletin.errors import ConfigError
 from bulletin.text.formatting import money, pct, share
 from bulletin.text.formatting import points as points_of
 from bulletin.indicators.compute import compute_indicators
-from bulletin.text.grammar import Figure, approximation, direction, elides, fraction, ordinal
+from bulletin.text.grammar import Figure, approximation, direction, elides, fraction, fraction_side, ordinal
 from bulletin.text.narrative import Narrative, write_narrative
 from conftest import SAMPLE_DATA, SMALL_ROWS, write_data
 
@@ -392,6 +392,13 @@ def test_approximation(value, expected):
                                                  (35.7, None), (9.6, "1/10"), (None, None)])
 def test_fraction(share_pct, expected):
     assert fraction(share_pct) == expected
+
+
+@pytest.mark.parametrize("share_pct, expected", [(31.5, "about"), (33.3, "about"), (34.3, "about"),
+                                                 (34.4, "over"), (35.2, "over"), (51.5, "over"), (49.0, "about")])
+def test_a_share_well_above_its_fraction_is_over_it(share_pct, expected):
+    """"oltre un terzo (35,2%)": "circa" would understate it; below, "circa un terzo (31,5%)"."""
+    assert fraction_side(share_pct, fraction(share_pct)) == expected
 
 
 @pytest.mark.parametrize("change, expected", [(13.0, "up"), (-2.4, "down"), (0.04, "flat"), (-0.04, "flat"),

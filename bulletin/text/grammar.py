@@ -5,7 +5,8 @@ are in the language's `narrative.toml`.
   reader takes them: "oltre 3 miliardi" for 3.15 billion (at most 10% above the round figure),
   "quasi 300 milioni" for 293 million (at most 2.5% below it); 574 million is neither "quasi 600"
   nor "oltre 500", and is printed as it is;
-* a share is called "circa un terzo" when it is within 8% (relative) of a simple fraction;
+* a share is called "circa un terzo" when it is within 8% (relative) of a simple fraction
+  ("oltre un terzo" when more than a point above it);
 * a change is rising or falling only if it is non-zero as printed with one decimal;
 * a figure takes the Italian article its sound asks for ("il 13,0%", "l'8,1%", "lo 0,3%"), a name
   the article its table gives ("la Lombardia"); a template puts either after a preposition with a
@@ -31,6 +32,7 @@ OVER_TOLERANCE = 0.05     # "oltre 3 miliardi" for up to 5% above the round figu
 UNDER_TOLERANCE = 0.025   # "quasi 300 milioni" for up to 2.5% below it (293 million, not 574 for 600)
 FRACTION_TOLERANCE = 0.08  # "circa un terzo" within 8% of one third,
 FRACTION_TOLERANCE_POINTS = 2.0  # and within 2 points: 71,9% is not "circa tre quarti"
+FRACTION_OVER_POINTS = 1.0  # more than this above it is "oltre un terzo" (35,2%); below, "circa" (31,5%, the press release's)
 FRACTIONS = (("1/2", 1 / 2), ("1/3", 1 / 3), ("2/3", 2 / 3), ("1/4", 1 / 4), ("3/4", 3 / 4),
              ("1/5", 1 / 5), ("1/10", 1 / 10))
 HALF_BILLION = 5e8
@@ -78,6 +80,14 @@ def fraction(share_pct: float | None) -> str | None:
     key, target = min(FRACTIONS, key=lambda item: abs(value - item[1]))
     near = abs(value - target) <= min(FRACTION_TOLERANCE * target, FRACTION_TOLERANCE_POINTS / 100)
     return key if near else None
+
+
+def fraction_side(share_pct: float, key: str) -> str:
+    """"over" for a share more than `FRACTION_OVER_POINTS` above the fraction `key` it is near
+    ("oltre un terzo (35,2%)"), else "about" ("circa un terzo (31,5%)", as the press release
+    says it)."""
+    numerator, denominator = key.split("/")
+    return "over" if share_pct - 100 * int(numerator) / int(denominator) > FRACTION_OVER_POINTS else "about"
 
 
 def elides(text: str) -> bool:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from bulletin.indicators.compute import Indicators, ProvinceFigures, RankedItem, rank_by_value
 from bulletin.text import formatting
+from bulletin.text.grammar import Figure
 from bulletin.text.sections import MIN_SHARE_PCT, movers, movers_key, paragraph, ranked
 from bulletin.text.wording import Wording, significant
 
@@ -53,23 +54,26 @@ def provinces_in_brief(ind: Indicators, w: Wording) -> list[str]:
     return [w.fill("provinces_brief", items=w.join(items))]
 
 
-def _items(provinces: list[ProvinceFigures], flow: str, w: Wording) -> list[str]:
-    """"Monza e Brianza (586 milioni di euro, −6,9%)" for each province with `flow` ("exports",
-    "imports"), in the given order, neighbours that print alike told apart."""
+def _ranked(provinces: list[ProvinceFigures], flow: str, w: Wording) -> tuple[list[Figure], list[str]]:
+    """The amounts of `flow` ("exports", "imports") of the provinces with any, in the given order
+    (the leader first), neighbours that print alike told apart, the leader from the second too;
+    and "Monza e Brianza (586 milioni di euro, −6,9%)" for each province after the leader."""
     provinces = [p for p in provinces if getattr(p, f"{flow}_eur") > 0]
     amounts = w.money_apart([getattr(p, f"{flow}_eur") for p in provinces])
-    return [w.fill("province_item", province=w.province(p), value=amount,
-                   change_note=w.change_note(getattr(p, f"{flow}_yoy_pct"), getattr(p, f"{flow}_previous_eur")))
-            for p, amount in zip(provinces, amounts)]
+    items = [w.fill("province_item", province=w.province(p), value=amount,
+                    change_note=w.change_note(getattr(p, f"{flow}_yoy_pct"), getattr(p, f"{flow}_previous_eur")))
+             for p, amount in zip(provinces[1:], amounts[1:])]
+    return amounts, items
 
 
 def _exporters(by_exports: list[ProvinceFigures], w: Wording) -> str:
     first = by_exports[0]
+    amounts, following = _ranked(by_exports[:TOP_PROVINCES], "exports", w)
     return paragraph(
-        w.fill("provinces_exports_first", province=w.province(first), value=w.money(first.exports_eur),
-               share=w.share(first.share_of_region_pct),
+        w.fill("provinces_exports_first", province=w.province(first), value=amounts[0] if amounts else
+               w.money(first.exports_eur), share=w.share(first.share_of_region_pct),
                change_clause=w.change_clause(first.exports_yoy_pct, first.exports_previous_eur)),
-        w.listing("provinces_exports_next", _items(by_exports[1:TOP_PROVINCES], "exports", w)))
+        w.listing("provinces_exports_next", following))
 
 
 def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> str | None:
@@ -77,9 +81,9 @@ def _importers(ind: Indicators, first_exporter: ProvinceFigures, w: Wording) -> 
     first = by_imports[0]
     if first.imports_eur <= 0:
         return None
-    values = dict(province=w.province(first), value=w.money(first.imports_eur),
+    amounts, following = _ranked(by_imports[:TOP_PROVINCES], "imports", w)
+    values = dict(province=w.province(first), value=amounts[0],
                   change_note=w.change_note(first.imports_yoy_pct, first.imports_previous_eur))
-    following = _items(by_imports[1:TOP_PROVINCES], "imports", w)
     if first.code == first_exporter.code:
         leader = w.fill("provinces_imports_same", trade_level=w.level(first.exports_eur + first.imports_eur), **values)
         return paragraph(leader, w.listing("provinces_imports_next", following))

@@ -19,7 +19,7 @@ from bulletin.templates import Texts
 from bulletin.text import formatting
 from bulletin.text.citations import Citation
 from bulletin.text.grammar import (HALF_BILLION, NO_ARTICLE, Figure, approximation, direction, figure_article,
-                                   fraction, ordinal)
+                                   fraction, fraction_side, ordinal)
 from bulletin.text.names import Names
 
 
@@ -174,13 +174,13 @@ class Wording:
                          round=self.fig(round_unit), exact=exact)
 
     def share_level(self, value: float) -> str:
-        """"circa un terzo (31,5%)" or "il 12,0%"."""
+        """"circa un terzo (31,5%)", "oltre un terzo (35,2%)" or "il 12,0%"."""
         key = fraction(value)
         words = self.texts.table("fractions")
         if key is None or key not in words:
             return self.fill("share_exact", share=self.share(value))
-        about = self.texts.table("approx").get("about", "")
-        return self.fill("share_approx", approx=self.fig(f"{about} {words[key]}".strip()), share=self.share(value))
+        qualifier = self.texts.table("approx").get(fraction_side(value, key), "")
+        return self.fill("share_approx", approx=self.fig(f"{qualifier} {words[key]}".strip()), share=self.share(value))
 
     def direction(self, value: float | None, base: float | None = None) -> str:
         """The variant of a sentence for a change: "up", "down", "flat", "na" (no base to compare
