@@ -66,11 +66,20 @@ def test_tables_workbook_has_a_sheet_per_table(workspace):
     build(workspace)
     edition = latest_edition(workspace / "output", "2017Q1", "ITC4", "it")
     workbook = load_workbook(edition.folder / "tables.xlsx")
-    assert {"prodotti", "paesi", "aree", "province", "andamento", "servizi"} <= set(workbook.sheetnames)
+    assert workbook.sheetnames == ["flussi", "prodotti", "paesi", "aree", "province", "andamento", "servizi"]
     products = list(workbook["prodotti"].values)
     assert products[0][:3] == ("rango", "codice", "nome") and products[1][1] == "21.2"
     figures = json.loads((edition.folder / "indicators.json").read_text())
     assert products[1][3] == figures["products"][0]["value_eur"]
+    # Table 1, as printed: the flows of the territory and of Italy, with the contribution to Italy's change.
+    flows = {row[0]: row for row in list(workbook["flussi"].values)[1:]}
+    assert list(workbook["flussi"].values)[0] == ("codice", "nome", "valore_eur", "anno_prima_eur", "var_pct",
+                                                  "contributo_pp")
+    assert flows["exports"][1:4] == ("Esportazioni", figures["exports"]["value_eur"], figures["exports"]["previous_eur"])
+    assert flows["exports"][4:6] == pytest.approx((figures["exports"]["yoy_pct"], figures["exports"]["contribution_pp"]),
+                                                  rel=1e-12)  # Excel keeps 15 digits
+    assert flows["balance"][2] == figures["balance_eur"] and flows["balance"][4] is None
+    assert flows["national_imports"][2] == figures["national_imports"]["value_eur"]
 
 
 def test_table_text_stays_text_and_missing_values_stay_empty(tmp_path):

@@ -325,12 +325,12 @@ def test_cover_of_a_revision_says_so(lombardy, tmp_path):
 
 def test_tables_are_named_in_the_editions_language(lombardy):
     tables = edition_tables(lombardy, "it", Templates(None))
-    assert list(tables) == ["prodotti", "paesi", "aree", "province", "andamento", "servizi"]
+    assert list(tables) == ["flussi", "prodotti", "paesi", "aree", "province", "andamento", "servizi"]
     assert list(tables["prodotti"].columns) == ["rango", "codice", "nome", "valore_eur", "anno_prima_eur", "var_pct",
                                                  "quota_pct"]
     assert list(tables["andamento"].columns)[0] == "trimestre"
     english = edition_tables(lombardy, "en", Templates(None))
-    assert list(english) == ["products", "countries", "areas", "provinces", "trend", "services"]
+    assert list(english) == ["flows", "products", "countries", "areas", "provinces", "trend", "services"]
     assert list(english["countries"].columns)[4:6] == ["year_before_eur", "change_pct"]
     assert english["products"].iloc[:, 3].tolist() == tables["prodotti"].iloc[:, 3].tolist()
 

@@ -12,11 +12,25 @@ from __future__ import annotations
 from bulletin import reference
 from bulletin.document.context import SectionContext
 from bulletin.document.flowables import TableText
-from bulletin.indicators.compute import change_pct
+from bulletin.indicators.compute import Indicators, change_pct
 from bulletin.indicators.figures import FlowFigures, RankedItem
 from bulletin.text import formatting as fmt
 
 TOP_PARTNERS_LISTED = 30  # countries listed one by one in the appendix; the others are one row
+
+
+def flow_lines(ind: Indicators) -> list[tuple[str, float, float | None, float | None, FlowFigures | None]]:
+    """The rows of Table 1, for print and for the workbook: each flow's key (its label is
+    `row_<key>`), value, value a year before, change, and its figures where they go further
+    (the contribution to Italy's change, the year to date)."""
+    return [("exports", ind.exports.value_eur, ind.exports.previous_eur, ind.exports.yoy_pct, ind.exports),
+            ("imports", ind.imports.value_eur, ind.imports.previous_eur, ind.imports.yoy_pct, ind.imports),
+            ("trade", ind.trade_eur, ind.trade_previous_eur, ind.trade_yoy_pct, None),
+            ("balance", ind.balance_eur, ind.balance_previous_eur, None, None),
+            ("national_exports", ind.national_exports.value_eur, ind.national_exports.previous_eur,
+             ind.national_exports.yoy_pct, None),
+            ("national_imports", ind.national_imports.value_eur, ind.national_imports.previous_eur,
+             ind.national_imports.yoy_pct, None)]
 
 
 def flows_table(ctx: SectionContext) -> tuple[TableText, str]:
@@ -26,14 +40,7 @@ def flows_table(ctx: SectionContext) -> tuple[TableText, str]:
     table and its unit."""
     ind, lang, label = ctx.indicators, ctx.lang, ctx.label
     year_to_date = len(ind.exports.ytd_quarters) > 1
-    lines = [("row_exports", ind.exports.value_eur, ind.exports.previous_eur, ind.exports.yoy_pct, ind.exports),
-             ("row_imports", ind.imports.value_eur, ind.imports.previous_eur, ind.imports.yoy_pct, ind.imports),
-             ("row_trade", ind.trade_eur, ind.trade_previous_eur, ind.trade_yoy_pct, None),
-             ("row_balance", ind.balance_eur, ind.balance_previous_eur, None, None),
-             ("row_national_exports", ind.national_exports.value_eur, ind.national_exports.previous_eur,
-              ind.national_exports.yoy_pct, None),
-             ("row_national_imports", ind.national_imports.value_eur, ind.national_imports.previous_eur,
-              ind.national_imports.yoy_pct, None)]
+    lines = [(f"row_{code}", *figures) for code, *figures in flow_lines(ind)]
     unit = fmt.table_unit([v for line in lines for v in line[1:3]]
                           + ([ind.exports.ytd_value_eur, ind.imports.ytd_value_eur] if year_to_date else []))
     header = [label("col_flow"), ctx.quarter(short=True),

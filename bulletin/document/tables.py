@@ -13,18 +13,21 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter import Workbook
 
+from bulletin import reference
+from bulletin.document.printed_tables import flow_lines
 from bulletin.errors import ConfigError
 from bulletin.indicators.compute import Indicators
 from bulletin.templates import Templates, Texts
 
-TABLE_COLUMNS = {"products": "ranked", "destinations": "ranked", "areas": "ranked", "provinces": "provinces",
-                 "trend": "trend", "services": "services"}
+TABLE_COLUMNS = {"flows": "flows", "products": "ranked", "destinations": "ranked", "areas": "ranked",
+                 "provinces": "provinces", "trend": "trend", "services": "services"}
 """Each table, and the list of column names it takes from `tables.toml` ([columns.<list>])."""
 
 
 def edition_tables(indicators: Indicators, lang: str, templates: Templates) -> dict[str, pd.DataFrame]:
     """Every table of the edition with something in it, named by sheet (`templates/<lang>/tables.toml`)."""
     words = templates.texts(f"{lang}/tables.toml")
+    labels = templates.texts(f"{lang}/labels.toml")
 
     def ranked(items) -> pd.DataFrame:
         return pd.DataFrame([{"rank": i.rank, "code": i.code, "name": i.name[lang], "value_eur": i.value_eur,
@@ -39,7 +42,13 @@ def edition_tables(indicators: Indicators, lang: str, templates: Templates) -> d
         "import_rank": p.import_rank, "share_of_region_pct": p.share_of_region_pct,
         "top_export_product": p.top_export_product.code if p.top_export_product else None}
         for p in compared])
-    tables = {"products": ranked(indicators.products), "destinations": ranked(indicators.destinations),
+    # Table 1: the territory's flows and Italy's, named as the printed table names its rows.
+    national = indicators.territory["code"] == reference.NATIONAL  # no contribution of Italy to itself
+    flows = pd.DataFrame([{"code": code, "name": labels.get(f"row_{code}"), "value_eur": value,
+                           "previous_eur": previous, "yoy_pct": change,
+                           "contribution_pp": None if national or flow is None else flow.contribution_pp}
+                          for code, value, previous, change, flow in flow_lines(indicators)])
+    tables = {"flows": flows, "products": ranked(indicators.products), "destinations": ranked(indicators.destinations),
               "areas": ranked(indicators.areas), "provinces": provinces,
               "trend": pd.DataFrame([vars(point) for point in indicators.trend]),
               "services": pd.DataFrame([vars(s) for s in indicators.services])}
