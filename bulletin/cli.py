@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bulletin import __version__
-from bulletin.config import Config, load_config
+from bulletin.config import Config, EditionConfig, load_config
 from bulletin.errors import BulletinError, ConfigError, DataError, DeliveryPending
 
 log = logging.getLogger("bulletin")
@@ -237,7 +237,7 @@ def _edition_key(config: Config, args: argparse.Namespace) -> tuple[str, str]:
 
 def _default_territory(config: Config) -> str:
     """The first territory of `edition.territories` that is one ("all" only adds the others)."""
-    return next((code for code in config.edition.territories if code != "all"), "ITC4")
+    return next((code for code in config.edition.territories if code != "all"), EditionConfig().territories[0])
 
 
 def _run_build(args: argparse.Namespace) -> int:

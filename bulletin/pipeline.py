@@ -50,6 +50,7 @@ class EditionContent:
     indicators_json: str
     notes: str | None
     digest: str
+    notes_path: Path     # where `notes` are read from (`text.markup.notes_file`), whether or not it exists
 
 
 def edition_content(config: Config, dataset: Dataset, quarter: str, territory: str, lang: str) -> EditionContent:
@@ -58,9 +59,10 @@ def edition_content(config: Config, dataset: Dataset, quarter: str, territory: s
     services = dataset.services if config.services.covers(territory) else None
     indicators = compute_indicators(dataset.trade, services, quarter, territory, dataset.warnings)
     figures = json.dumps(indicators.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    notes = read_notes(notes_file(config.notes_dir, quarter, lang))
+    notes_path = notes_file(config.notes_dir, quarter, lang)
+    notes = read_notes(notes_path)
     digest = hashlib.sha256((figures + "\0" + (notes or "")).encode("utf-8")).hexdigest()
-    return EditionContent(quarter, territory, lang, indicators, figures, notes, digest)
+    return EditionContent(quarter, territory, lang, indicators, figures, notes, digest, notes_path)
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def printed_texts(config: Config, content: EditionContent, printed: Indicators,
     texts += [(services if shown.service == data.service else names_file, "service", shown.service)
               for data, shown in zip(content.indicators.services, printed.services)]
     if content.notes:
-        texts.append((str(notes_file(config.notes_dir, content.quarter, content.lang)), None, content.notes))
+        texts.append((str(content.notes_path), None, content.notes))
     return texts
 
 

@@ -86,8 +86,7 @@ def fraction_side(share_pct: float, key: str) -> str:
     """"over" for a share more than `FRACTION_OVER_POINTS` above the fraction `key` it is near
     ("oltre un terzo (35,2%)"), else "about" ("circa un terzo (31,5%)", as the press release
     says it)."""
-    numerator, denominator = key.split("/")
-    return "over" if share_pct - 100 * int(numerator) / int(denominator) > FRACTION_OVER_POINTS else "about"
+    return "over" if share_pct - 100 * dict(FRACTIONS)[key] > FRACTION_OVER_POINTS else "about"
 
 
 def elides(text: str) -> bool:

@@ -193,14 +193,10 @@ def _trend_sentence(ind: Indicators, w: Wording, flow_key: str) -> str | None:
     if current == lowest and values.count(lowest) == 1:
         return w.fill(f"trend_{flow_key}_lowest", count=count)
     top, bottom = points[values.index(highest)], points[values.index(lowest)]
-    max_value, min_value = w.money_pair(highest, lowest)
-    # The highest or the lowest may print as this quarter's figure, given just before, though it
-    # differs ("3,2 miliardi" for 3,15 and for 3,22): it then takes a decimal more, so that the
-    # reader does not take this quarter for the highest.
-    if highest != current and formatting.money(highest, w.lang) == formatting.money(current, w.lang):
-        max_value = w.money_apart([highest, current])[0]
-    if lowest != current and formatting.money(lowest, w.lang) == formatting.money(current, w.lang):
-        min_value = w.money_apart([current, lowest])[1]
+    # This quarter's figure, given just before, lies between them: the highest or the lowest that
+    # would print as it does though it differs ("3,2 miliardi" for 3,15 and for 3,22) takes a
+    # decimal more, so that this quarter does not read as the highest (nor the two ends alike).
+    max_value, _, min_value = w.money_apart([highest, current, lowest])
     return w.fill(f"trend_{flow_key}_range", count=count,
                   max_value=max_value, max_quarter=quarter_label(top.quarter, w.lang),
                   min_value=min_value, min_quarter=quarter_label(bottom.quarter, w.lang))
