@@ -14,12 +14,14 @@ import zlib
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from pathlib import Path
+from xml.etree import ElementTree
 
 import matplotlib
 import pikepdf
 import pytest
 from matplotlib import font_manager
 from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.backend_bases import RendererBase
 from matplotlib.colors import to_hex
 from matplotlib.font_manager import FontProperties
@@ -170,6 +172,54 @@ def test_one_drawing_makes_the_pdf_and_the_svg_each_renderer_makes_alone(region,
             renderer.finalize()
         assert canvas.svg.startswith("<?xml") and "<text" in canvas.svg, spec.name
         assert canvas.svg == alone.getvalue(), spec.name
+
+
+class _MatplotlibsSvgRenderer(chart_canvas.KeptTextRendererSvg):
+    """The web edition's SVG renderer with matplotlib's own text, flip and groups back."""
+    draw_text = RendererSVG.draw_text
+    _make_flip_transform = RendererSVG._make_flip_transform
+    open_group = RendererSVG.open_group
+    close_group = RendererSVG.close_group
+
+
+def _svg_elements(svg: str) -> list[tuple[str, dict, str]]:
+    """Every element of a drawing, in order: tag, attributes and text; an artist's group
+    (`<g id="text_3">`) only by what it holds."""
+    found = []
+
+    def walk(element):
+        for child in element:
+            if child.tag.endswith("}g") and set(child.attrib) == {"id"}:
+                walk(child)
+                continue
+            found.append((child.tag, dict(child.attrib), (child.text or "").strip()))
+            walk(child)
+    walk(ElementTree.fromstring(svg.encode("utf-8")))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_svg_says_what_matplotlibs_own_svg_renderer_says(region, brand, lang, tmp_path):
+    """The web's renderer writes level text, and flips the figure, more cheaply than matplotlib's
+    SVG renderer and leaves out its artists' groups: every other element, text, position, style
+    and clip, must be the one matplotlib writes (a string anchored or styled wrongly shows here)."""
+    style = chart_style(brand)
+    texts = 0
+    for spec in chart_specs(region, lang, TEMPLATES):
+        path = tmp_path / f"{spec.name}.pdf"
+        canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, lang, path, svg=True)
+        own = io.StringIO()
+        width, height = canvas.fig.get_size_inches()
+        with matplotlib.rc_context({**chart_canvas._settings(style.colours, canvas.family), "svg.hashsalt": path.stem}):
+            renderer = MixedModeRenderer(canvas.fig, width, height, 72, _MatplotlibsSvgRenderer(
+                width * 72, height * 72, own, image_dpi=72, metadata=chart_canvas.SVG_METADATA))
+            canvas.fig.draw(renderer)
+            renderer.finalize()
+        assert '<g id="' in own.getvalue() and '<g id="' not in canvas.svg, spec.name
+        ours, matplotlibs = _svg_elements(canvas.svg), _svg_elements(own.getvalue())
+        assert ours == matplotlibs, spec.name
+        texts += sum(tag.endswith("}text") for tag, _, _ in ours)
+    assert texts > 100
 
 
 def _drawn_points(path: Path) -> list[tuple[float, float]]:
