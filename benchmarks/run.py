@@ -13,7 +13,9 @@ It asserts nothing (a slow machine is not a failure); the goals are printed besi
    the national sample (128 territories, 256 editions), after `bulletin data check` has left the
    data cache: wall time, its ratio to the floor, and the peak memory of the whole process tree
    (goal: under 1.2 GB), and without the web edition (goal: it adds at most 10 %), each twice
-   (--national-pairs), alternately, medians, with
+   (--national-pairs), alternately, medians; and, because whole builds scatter on a shared
+   machine by as much as that cost, national editions built with and without it back to back in
+   one process (`web_pairs.py`: processor time, 64 pairs); with
    the cost of an edition against that of a Lombardy one from
 4. the 26 editions of Lombardy (region and provinces, it + en) on the shipped sample.
 3 and 4 start from an empty chart text cache, as on a new machine. Every run uses a cache folder of
@@ -241,6 +243,9 @@ def main() -> None:
                                    "seconds_per_page_vs_lombardy":
                                        italy["seconds_per_page_median"] / lombardy["seconds_per_page_median"]}
             report["all_italy_print_only"] = print_only
+            report["web_pairs"] = json.loads(subprocess.run(
+                [PYTHON, str(REPO / "benchmarks" / "web_pairs.py"), str(data)], check=True, capture_output=True,
+                text=True, env={**os.environ, "BULLETIN_CACHE_DIR": str(scratch / "web-pairs-cache")}).stdout)
     print_table(report)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
@@ -277,6 +282,9 @@ def print_table(report: dict) -> None:
               f"{italy['seconds_per_page_max'] / lombardy['seconds_per_page_median']:.2f} x")
         row("   without the web edition", report["all_italy_print_only"])
         web_share("   the web edition adds", italy, report["all_italy_print_only"])
+        pairs = report["web_pairs"]
+        print(f"{'   the same, edition by edition':42} {'':8} {pairs['added_pct']:7.1f}% {'':8}  <= 10 % "
+              f"(median of {pairs['pairs']} pairs: {pairs['median_pair_added_pct']:.1f} %)")
     else:
         print("3. every edition of Italy: skipped")
     row("4. the 26 Lombardy editions", lombardy)
