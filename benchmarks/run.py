@@ -141,12 +141,10 @@ def bench_single(runs: int, scratch: Path) -> tuple[dict, dict, dict[str, dict]]
         imports.append(measure(BUILD_IMPORTS, scratch / "no-text-cache"))
         # The first build and the one without the web edition back to back, the order alternating:
         # what the web edition adds is read from each pair, not from builds minutes apart.
-        for web in ((True, False) if run % 2 == 0 else (False, True)):
-            if web:
-                builds["first"].append(single_build(scratch / f"first-{run}", QUARTER, empty))
-            else:
-                builds["print_only"].append(single_build(scratch / f"print-only-{run}", QUARTER,
-                                                         scratch / f"text-cache-print-only-{run}", web=False))
+        twins = {"first": (empty, True), "print_only": (scratch / f"text-cache-print-only-{run}", False)}
+        for kind in (("first", "print_only") if run % 2 == 0 else ("print_only", "first")):
+            text_cache, web = twins[kind]
+            builds[kind].append(single_build(scratch / f"{kind}-{run}", QUARTER, text_cache, web=web))
         builds["last_quarter"].append(single_build(scratch / f"last-quarter-{run}", QUARTER, last_quarter))
         builds["same_edition"].append(single_build(scratch / f"same-{run}", QUARTER, empty))  # as "first" left it
     single = {kind: median_of(samples) for kind, samples in builds.items()}

@@ -163,15 +163,22 @@ def test_one_drawing_makes_the_pdf_and_the_svg_each_renderer_makes_alone(region,
         path = tmp_path / f"{spec.name}.pdf"
         canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, "it", path, svg=True)
         assert path.read_bytes() == rendered["it"][spec.name].path.read_bytes(), spec.name
-        alone = io.StringIO()
-        width, height = canvas.fig.get_size_inches()
-        with matplotlib.rc_context({**chart_canvas._settings(style.colours, canvas.family), "svg.hashsalt": path.stem}):
-            renderer = MixedModeRenderer(canvas.fig, width, height, 72, chart_canvas.KeptTextRendererSvg(
-                width * 72, height * 72, alone, image_dpi=72, metadata=chart_canvas.SVG_METADATA))
-            canvas.fig.draw(renderer)
-            renderer.finalize()
+        alone = _drawn_alone(canvas, style, path, chart_canvas.KeptTextRendererSvg)
         assert canvas.svg.startswith("<?xml") and "<text" in canvas.svg, spec.name
-        assert canvas.svg == alone.getvalue(), spec.name
+        assert canvas.svg == alone, spec.name
+
+
+def _drawn_alone(canvas: ChartCanvas, style, path: Path, renderer_class) -> str:
+    """The figure of `canvas` drawn again by an SVG renderer of `renderer_class` alone, with the
+    settings `draw_chart` drew it with."""
+    drawing = io.StringIO()
+    width, height = canvas.fig.get_size_inches()
+    with matplotlib.rc_context({**chart_canvas._settings(style.colours, canvas.family), "svg.hashsalt": path.stem}):
+        renderer = MixedModeRenderer(canvas.fig, width, height, 72, renderer_class(
+            width * 72, height * 72, drawing, image_dpi=72, metadata=chart_canvas.SVG_METADATA))
+        canvas.fig.draw(renderer)
+        renderer.finalize()
+    return drawing.getvalue()
 
 
 class _MatplotlibsSvgRenderer(chart_canvas.KeptTextRendererSvg):
@@ -208,15 +215,9 @@ def test_the_svg_says_what_matplotlibs_own_svg_renderer_says(region, brand, lang
     for spec in chart_specs(region, lang, TEMPLATES):
         path = tmp_path / f"{spec.name}.pdf"
         canvas = draw_chart(CHARTS[spec.name].draw, spec.data, style, lang, path, svg=True)
-        own = io.StringIO()
-        width, height = canvas.fig.get_size_inches()
-        with matplotlib.rc_context({**chart_canvas._settings(style.colours, canvas.family), "svg.hashsalt": path.stem}):
-            renderer = MixedModeRenderer(canvas.fig, width, height, 72, _MatplotlibsSvgRenderer(
-                width * 72, height * 72, own, image_dpi=72, metadata=chart_canvas.SVG_METADATA))
-            canvas.fig.draw(renderer)
-            renderer.finalize()
-        assert '<g id="' in own.getvalue() and '<g id="' not in canvas.svg, spec.name
-        ours, matplotlibs = _svg_elements(canvas.svg), _svg_elements(own.getvalue())
+        own = _drawn_alone(canvas, style, path, _MatplotlibsSvgRenderer)
+        assert '<g id="' in own and '<g id="' not in canvas.svg, spec.name
+        ours, matplotlibs = _svg_elements(canvas.svg), _svg_elements(own)
         assert ours == matplotlibs, spec.name
         texts += sum(tag.endswith("}text") for tag, _, _ in ours)
     assert texts > 100

@@ -2,10 +2,10 @@
 
 matplotlib writes a whole document: an XML prolog, a doctype, ids of its clip paths and
 markers that another chart's drawing may repeat, and the font family under the private name the
-charts register the brand's fonts as (`charts.canvas.brand_family`). Inline, the ids of one chart must not collide
-with another's, the text must name the family the stylesheet declares, and the drawing must
-say what it is to a reader who cannot see it: `role="img"`, its title as its accessible name,
-its alternative text (`Chart.alt`) as its description.
+charts register the brand's fonts as (`charts.canvas.brand_family`). Inline, the ids of one
+chart must not collide with another's, the text must name the family the stylesheet declares,
+and the drawing must say what it is to a reader who cannot see it: `role="img"`, its title as
+its accessible name, its alternative text (`Chart.alt`) as its description.
 """
 from __future__ import annotations
 
